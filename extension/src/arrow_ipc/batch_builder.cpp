@@ -1,0 +1,174 @@
+#include "arrow_ipc/batch_builder.hpp"
+
+#include "duckdb/common/types/selection_vector.hpp"
+#include "duckdb/main/client_context.hpp"
+
+#include <algorithm>
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+bool IsFixedWidth(const LogicalType &type) {
+	switch (type.InternalType()) {
+	case PhysicalType::VARCHAR:
+	case PhysicalType::LIST:
+	case PhysicalType::STRUCT:
+	case PhysicalType::ARRAY:
+		return false;
+	default:
+		return true;
+	}
+}
+
+//! `rows` are logical row indexes into the vector behind `format`; their approximate Arrow sizes (values plus
+//! offsets, ignoring validity bits) are added to `sizes`.
+void AddRowBytes(const RecursiveUnifiedVectorFormat &format, const idx_t *rows, idx_t count, idx_t *sizes) {
+	auto &unified = format.unified;
+	auto &type = format.logical_type;
+	switch (type.InternalType()) {
+	case PhysicalType::VARCHAR: {
+		auto strings = UnifiedVectorFormat::GetData<string_t>(unified);
+		for (idx_t i = 0; i < count; i++) {
+			auto idx = unified.sel->get_index(rows[i]);
+			sizes[i] += sizeof(int32_t) + (unified.validity.RowIsValid(idx) ? strings[idx].GetSize() : 0);
+		}
+		break;
+	}
+	case PhysicalType::STRUCT:
+		// Struct children are indexed like the struct itself (a sliced struct has sliced children).
+		for (auto &child : format.children) {
+			AddRowBytes(child, rows, count, sizes);
+		}
+		break;
+	case PhysicalType::LIST:
+	case PhysicalType::ARRAY: {
+		bool is_list = type.InternalType() == PhysicalType::LIST;
+		auto entries = is_list ? UnifiedVectorFormat::GetData<list_entry_t>(unified) : nullptr;
+		auto array_size = is_list ? 0 : ArrayType::GetSize(type);
+		vector<idx_t> child_rows;
+		vector<idx_t> owners;
+		for (idx_t i = 0; i < count; i++) {
+			auto idx = unified.sel->get_index(rows[i]);
+			sizes[i] += is_list ? sizeof(int32_t) : 0;
+			if (!unified.validity.RowIsValid(idx) && is_list) {
+				continue;
+			}
+			auto start = is_list ? entries[idx].offset : idx * array_size;
+			auto length = is_list ? entries[idx].length : array_size;
+			for (idx_t k = 0; k < length; k++) {
+				child_rows.push_back(start + k);
+				owners.push_back(i);
+			}
+		}
+		if (child_rows.empty()) {
+			break;
+		}
+		vector<idx_t> child_sizes(child_rows.size(), 0);
+		AddRowBytes(format.children[0], child_rows.data(), child_rows.size(), child_sizes.data());
+		for (idx_t j = 0; j < child_rows.size(); j++) {
+			sizes[owners[j]] += child_sizes[j];
+		}
+		break;
+	}
+	default: {
+		auto width = GetTypeIdSize(type.InternalType());
+		for (idx_t i = 0; i < count; i++) {
+			sizes[i] += width;
+		}
+	}
+	}
+}
+
+} // namespace
+
+ArrowBatchBuilder::ArrowBatchBuilder(vector<LogicalType> types_p, ClientProperties options_p, idx_t batch_rows,
+                                     idx_t batch_bytes)
+    : types(std::move(types_p)), options(std::move(options_p)), batch_rows(batch_rows), batch_bytes(batch_bytes) {
+	extension_types = ArrowTypeExtensionData::GetExtensionTypes(*options.client_context, types);
+	for (idx_t col = 0; col < types.size(); col++) {
+		if (IsFixedWidth(types[col])) {
+			fixed_row_bytes += GetTypeIdSize(types[col].InternalType());
+		} else {
+			variable_columns.push_back(col);
+		}
+	}
+}
+
+void ArrowBatchBuilder::EstimateRowBytes(DataChunk &chunk, idx_t offset) {
+	auto count = chunk.size() - offset;
+	row_bytes.assign(count, fixed_row_bytes);
+	if (variable_columns.empty()) {
+		return;
+	}
+	vector<idx_t> rows(count);
+	for (idx_t i = 0; i < count; i++) {
+		rows[i] = offset + i;
+	}
+	for (auto col : variable_columns) {
+		RecursiveUnifiedVectorFormat format;
+		Vector::RecursiveToUnifiedFormat(chunk.data[col], chunk.size(), format);
+		AddRowBytes(format, rows.data(), count, row_bytes.data());
+	}
+}
+
+idx_t ArrowBatchBuilder::Append(DataChunk &chunk, idx_t offset) {
+	if (full || offset >= chunk.size()) {
+		return 0;
+	}
+	// DuckDB 1.4's Arrow extension-type casts (e.g. BOOLEAN -> arrow.bool8) ignore selection vectors, so
+	// dictionary and constant vectors must be flattened before they reach the appender.
+	chunk.Flatten();
+	EstimateRowBytes(chunk, offset);
+	idx_t take = 0;
+	auto available = chunk.size() - offset;
+	while (take < available && row_count + take < batch_rows) {
+		// A row larger than the whole budget still gets a batch of its own.
+		if (row_count + take > 0 && byte_count + row_bytes[take] > batch_bytes) {
+			full = true;
+			break;
+		}
+		byte_count += row_bytes[take];
+		take++;
+	}
+	if (row_count + take >= batch_rows) {
+		full = true;
+	}
+	if (take == 0) {
+		return 0;
+	}
+	if (!appender) {
+		appender = make_uniq<ArrowAppender>(types, std::min<idx_t>(batch_rows, STANDARD_VECTOR_SIZE), options,
+		                                    extension_types);
+	}
+	if (offset == 0 && take == chunk.size()) {
+		appender->Append(chunk, 0, take, take);
+	} else {
+		// A flat copy of the rows instead of appending a [from, to) range: DuckDB 1.4's union appender mis-indexes
+		// when from > 0, and a sliced (dictionary) chunk would hit the selection-vector issue above.
+		SelectionVector sel(take);
+		for (idx_t i = 0; i < take; i++) {
+			sel.set_index(i, offset + i);
+		}
+		DataChunk part;
+		part.InitializeEmpty(types);
+		part.Slice(chunk, sel, take);
+		part.Flatten();
+		appender->Append(part, 0, take, take);
+	}
+	row_count += take;
+	return take;
+}
+
+ArrowArray ArrowBatchBuilder::Finish() {
+	auto result = appender->Finalize();
+	appender.reset();
+	row_count = 0;
+	byte_count = 0;
+	full = false;
+	return result;
+}
+
+} // namespace openduck

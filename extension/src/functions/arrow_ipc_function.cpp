@@ -1,0 +1,304 @@
+#include "functions/arrow_ipc_function.hpp"
+
+#include "arrow_ipc/batch_builder.hpp"
+#include "arrow_ipc/ipc_writer.hpp"
+#include "common/json_writer.hpp"
+#include "functions/inner_query.hpp"
+
+#include "duckdb/common/arrow/arrow_converter.hpp"
+#include "duckdb/main/client_config.hpp"
+#include "duckdb/main/client_context.hpp"
+
+#include <chrono>
+#include <cstring>
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+constexpr int64_t DEFAULT_BATCH_ROWS = 65536;
+// Keeps one message well below 6 MB (a typical per-message cap of the transports the worker forwards to).
+constexpr int64_t DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
+constexpr std::chrono::milliseconds PROGRESS_INTERVAL(250);
+
+enum Column : idx_t { KIND = 0, ROW_COUNT = 1, INFO = 2, IPC = 3 };
+
+struct ArrowIpcBindData : public TableFunctionData {
+	string sql;
+	idx_t batch_rows = DEFAULT_BATCH_ROWS;
+	idx_t batch_bytes = DEFAULT_BATCH_BYTES;
+
+	unique_ptr<FunctionData> Copy() const override {
+		auto copy = make_uniq<ArrowIpcBindData>();
+		copy->sql = sql;
+		copy->batch_rows = batch_rows;
+		copy->batch_bytes = batch_bytes;
+		return std::move(copy);
+	}
+	bool Equals(const FunctionData &other_p) const override {
+		auto &other = other_p.Cast<ArrowIpcBindData>();
+		return sql == other.sql && batch_rows == other.batch_rows && batch_bytes == other.batch_bytes;
+	}
+};
+
+//! Releases an ArrowSchema/ArrowArray when leaving scope, also on exceptions.
+template <class T>
+struct ArrowReleaser {
+	T value;
+	~ArrowReleaser() {
+		if (value.release) {
+			value.release(&value);
+		}
+	}
+};
+
+struct ArrowIpcGlobalState : public GlobalTableFunctionState {
+	enum class Phase { SCHEMA, BATCHES, DONE };
+
+	Phase phase = Phase::SCHEMA;
+	unique_ptr<InnerQuery> query;
+	unique_ptr<IpcStreamWriter> writer;
+	unique_ptr<ArrowBatchBuilder> batch;
+	//! The chunk being split into batches and how many of its rows were consumed.
+	unique_ptr<DataChunk> chunk;
+	idx_t chunk_offset = 0;
+	idx_t total_rows = 0;
+	int64_t rows_affected = 0;
+	std::chrono::steady_clock::time_point next_progress;
+	// The function produces one row per call and must not run in parallel with itself: MaxThreads() stays 1.
+};
+
+unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &input, vector<LogicalType> &return_types,
+                              vector<string> &names) {
+	auto result = make_uniq<ArrowIpcBindData>();
+	if (input.inputs[0].IsNull()) {
+		throw BinderException("openduck_arrow_ipc: the SQL text must not be NULL");
+	}
+	result->sql = StringValue::Get(input.inputs[0]);
+	for (auto &entry : input.named_parameters) {
+		auto value = entry.second.IsNull() ? int64_t(0) : entry.second.GetValue<int64_t>();
+		if (value <= 0) {
+			throw BinderException("openduck_arrow_ipc: %s must be a positive number", entry.first);
+		}
+		if (entry.first == "batch_rows") {
+			result->batch_rows = NumericCast<idx_t>(value);
+		} else if (entry.first == "batch_bytes") {
+			result->batch_bytes = NumericCast<idx_t>(value);
+		}
+	}
+	names = {"kind", "row_count", "info", "ipc"};
+	return_types = {LogicalType::VARCHAR, LogicalType::BIGINT, LogicalType::VARCHAR, LogicalType::BLOB};
+	// Each row is a message someone waits for (the schema before a long aggregate, progress). With DuckDB's
+	// default streaming buffer (~1 MB) a streamed caller would get the small ones only once enough data piled up
+	// behind them, so the calling connection streams row by row from now on. The setting is local-only, cannot be
+	// set globally, and is read when the caller's result collector is created, after this bind. It stays on the
+	// connection: the worker's connections run nothing but this function.
+	ClientConfig::GetConfig(context).streaming_buffer_size = 1;
+	return std::move(result);
+}
+
+unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
+	auto &bind_data = input.bind_data->Cast<ArrowIpcBindData>();
+	auto state = make_uniq<ArrowIpcGlobalState>();
+	state->query = make_uniq<InnerQuery>(context, bind_data.sql);
+	return std::move(state);
+}
+
+//! The ClientProperties that decide how DuckDB exports Arrow, adjusted to what the IPC writer and its clients need.
+ClientProperties ExportProperties(ClientContext &inner) {
+	auto properties = inner.GetClientProperties();
+	// Lossless: HUGEINT, UUID, TIMETZ, BIT, ... become Arrow extension types instead of being widened or stringified.
+	properties.arrow_lossless_conversion = true;
+	// Plain 32-bit offsets and no view/list-view layouts: understood by every Arrow reader, including arrow JS.
+	properties.produce_arrow_string_view = false;
+	properties.arrow_use_list_view = false;
+	properties.arrow_offset_size = ArrowOffsetSize::REGULAR;
+	properties.client_context = &inner;
+	return properties;
+}
+
+string ReturnTypeName(StatementReturnType type) {
+	switch (type) {
+	case StatementReturnType::QUERY_RESULT:
+		return "rows";
+	case StatementReturnType::CHANGED_ROWS:
+		return "changed_rows";
+	default:
+		return "nothing";
+	}
+}
+
+void SetRow(DataChunk &output, const string &kind, const Value &row_count, const Value &info) {
+	output.SetValue(KIND, 0, Value(kind));
+	output.SetValue(ROW_COUNT, 0, row_count);
+	output.SetValue(INFO, 0, info);
+	output.SetValue(IPC, 0, Value(LogicalType::BLOB));
+	output.SetCardinality(1);
+}
+
+//! Writes `messages` (plus `trailer`) straight into the BLOB of the output row, without an intermediate copy.
+void SetIpc(DataChunk &output, const std::vector<IpcMessage> &messages, const string &trailer = string()) {
+	idx_t size = trailer.size();
+	for (auto &message : messages) {
+		size += message.Size();
+	}
+	auto &vector = output.data[IPC];
+	auto blob = StringVector::EmptyString(vector, size);
+	auto target = blob.GetDataWriteable();
+	for (auto &message : messages) {
+		target = message.WriteTo(target);
+	}
+	memcpy(target, trailer.data(), trailer.size());
+	blob.Finalize();
+	FlatVector::GetData<string_t>(vector)[0] = blob;
+	FlatVector::Validity(vector).SetValid(0);
+}
+
+void EmitSchema(ArrowIpcGlobalState &state, const ArrowIpcBindData &bind_data, DataChunk &output) {
+	auto &query = *state.query;
+	query.Start();
+
+	auto properties = ExportProperties(query.Context());
+	ArrowReleaser<ArrowSchema> schema {};
+	ArrowConverter::ToArrowSchema(&schema.value, query.Types(), query.Names(), properties);
+	state.writer = make_uniq<IpcStreamWriter>(schema.value);
+	state.batch = make_uniq<ArrowBatchBuilder>(query.Types(), properties, bind_data.batch_rows, bind_data.batch_bytes);
+
+	JsonWriter info;
+	info.StartObject();
+	info.Key("statement_type").String(StatementTypeToString(query.GetStatementType()));
+	info.Key("result").String(ReturnTypeName(query.GetReturnType()));
+	info.Key("columns").StartArray();
+	for (idx_t i = 0; i < query.Types().size(); i++) {
+		info.StartObject();
+		info.Key("name").String(query.Names()[i]);
+		info.Key("type").String(query.Types()[i].ToString());
+		info.EndObject();
+	}
+	info.EndArray();
+	info.EndObject();
+
+	SetRow(output, "schema", Value(), info.Result());
+	std::vector<IpcMessage> messages;
+	messages.push_back(state.writer->SchemaMessage());
+	SetIpc(output, messages);
+}
+
+void EmitProgress(ArrowIpcGlobalState &state, DataChunk &output) {
+	auto progress = state.query->Progress();
+	JsonWriter info;
+	info.StartObject();
+	info.Key("percentage").Double(progress.GetPercentage());
+	info.Key("rows_processed").UInt(progress.GetRowsProcesseed());
+	info.Key("total_rows").UInt(progress.GetTotalRowsToProcess());
+	info.EndObject();
+	SetRow(output, "progress", Value(), info.Result());
+}
+
+void EmitBatch(ArrowIpcGlobalState &state, DataChunk &output) {
+	auto row_count = state.batch->RowCount();
+	ArrowReleaser<ArrowArray> array {state.batch->Finish()};
+	auto messages = state.writer->BatchMessages(array.value);
+	state.total_rows += row_count;
+	SetRow(output, "batch", Value::BIGINT(NumericCast<int64_t>(row_count)), Value());
+	SetIpc(output, messages);
+}
+
+void EmitEnd(ArrowIpcGlobalState &state, DataChunk &output) {
+	JsonWriter info;
+	info.StartObject();
+	info.Key("rows").UInt(state.total_rows);
+	if (state.query->GetReturnType() == StatementReturnType::CHANGED_ROWS) {
+		info.Key("rows_affected").Int(state.rows_affected);
+	}
+	info.EndObject();
+	SetRow(output, "end", Value::BIGINT(NumericCast<int64_t>(state.total_rows)), info.Result());
+	// The end-of-stream marker makes the concatenated blobs a complete IPC stream.
+	SetIpc(output, {}, IpcStreamWriter::EndOfStream());
+}
+
+//! A CHANGED_ROWS statement returns its count(s) as rows of a single BIGINT column.
+void CountAffectedRows(ArrowIpcGlobalState &state, DataChunk &chunk) {
+	if (state.query->GetReturnType() != StatementReturnType::CHANGED_ROWS || chunk.ColumnCount() != 1 ||
+	    chunk.data[0].GetType().id() != LogicalTypeId::BIGINT) {
+		return;
+	}
+	UnifiedVectorFormat format;
+	chunk.data[0].ToUnifiedFormat(chunk.size(), format);
+	auto counts = UnifiedVectorFormat::GetData<int64_t>(format);
+	for (idx_t i = 0; i < chunk.size(); i++) {
+		auto idx = format.sel->get_index(i);
+		if (format.validity.RowIsValid(idx)) {
+			state.rows_affected += counts[idx];
+		}
+	}
+}
+
+//! Produces the next batch, or a progress row when PROGRESS_INTERVAL passes first. Returns false at the end of the
+//! result (after emitting a last, partial batch if there is one).
+bool EmitNext(ArrowIpcGlobalState &state, DataChunk &output) {
+	auto &batch = *state.batch;
+	while (true) {
+		if (!state.chunk) {
+			auto step = state.query->Fetch(state.next_progress, state.chunk);
+			if (step == InnerQuery::Step::DEADLINE) {
+				EmitProgress(state, output);
+				return true;
+			}
+			if (step == InnerQuery::Step::FINISHED) {
+				if (batch.RowCount() > 0) {
+					EmitBatch(state, output);
+					return true;
+				}
+				return false;
+			}
+			state.chunk_offset = 0;
+			CountAffectedRows(state, *state.chunk);
+		}
+		state.chunk_offset += batch.Append(*state.chunk, state.chunk_offset);
+		if (state.chunk_offset >= state.chunk->size()) {
+			state.chunk.reset();
+		}
+		if (batch.IsFull()) {
+			EmitBatch(state, output);
+			return true;
+		}
+	}
+}
+
+void Execute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &state = input.global_state->Cast<ArrowIpcGlobalState>();
+	auto &bind_data = input.bind_data->Cast<ArrowIpcBindData>();
+	switch (state.phase) {
+	case ArrowIpcGlobalState::Phase::SCHEMA:
+		EmitSchema(state, bind_data, output);
+		state.phase = ArrowIpcGlobalState::Phase::BATCHES;
+		state.next_progress = std::chrono::steady_clock::now() + PROGRESS_INTERVAL;
+		return;
+	case ArrowIpcGlobalState::Phase::BATCHES:
+		if (EmitNext(state, output)) {
+			// Progress rows only fill silences: any row restarts the interval.
+			state.next_progress = std::chrono::steady_clock::now() + PROGRESS_INTERVAL;
+			return;
+		}
+		EmitEnd(state, output);
+		state.phase = ArrowIpcGlobalState::Phase::DONE;
+		return;
+	case ArrowIpcGlobalState::Phase::DONE:
+		output.SetCardinality(0);
+		return;
+	}
+}
+
+} // namespace
+
+TableFunction ArrowIpcFunction::GetFunction() {
+	TableFunction function("openduck_arrow_ipc", {LogicalType::VARCHAR}, Execute, Bind, InitGlobal);
+	function.named_parameters["batch_rows"] = LogicalType::BIGINT;
+	function.named_parameters["batch_bytes"] = LogicalType::BIGINT;
+	return function;
+}
+
+} // namespace openduck

@@ -1,0 +1,187 @@
+#include "functions/inner_query.hpp"
+
+#include "duckdb/main/client_config.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/stream_query_result.hpp"
+#include "duckdb/parser/statement/multi_statement.hpp"
+
+#include <thread>
+
+namespace openduck {
+
+using namespace duckdb;
+
+// Interruption: there is no watchdog thread. This thread runs the inner query's tasks itself through
+// PendingQueryResult/StreamQueryResult::ExecuteTask, and each call executes at most one partial task (a bounded
+// number of chunks) or waits at most Executor::WAIT_TIME (20 ms) for a blocked one, so checking the outer
+// context's interrupted flag between calls bounds the reaction time even while the query produces no rows (a
+// selective scan) or sits in a blocking operator (sort, aggregate). Tasks that DuckDB's worker threads run for the
+// inner query check the inner context's flag per chunk; Connection::Interrupt() sets it before we unwind.
+
+InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p) : outer(outer_p), sql(std::move(sql_p)) {
+	connection = make_uniq<Connection>(DatabaseInstance::GetDatabase(outer));
+	// DuckDB only tracks a query's progress while a progress bar is enabled; it is never printed.
+	auto &config = ClientConfig::GetConfig(*connection->context);
+	config.enable_progress_bar = true;
+	config.print_progress_bar = false;
+}
+
+InnerQuery::~InnerQuery() {
+	// An unfinished query (LIMIT on the outer query, an error, destruction) is cancelled rather than run to the end:
+	// interrupting first makes worker threads drop its tasks at their next chunk.
+	if (pending || result) {
+		connection->Interrupt();
+	}
+	result.reset();
+	pending.reset();
+	connection.reset();
+}
+
+void InnerQuery::Rethrow(const ErrorData &error) {
+	// The inner context already formatted the message (including its "LINE n:" excerpt of the statement). Its
+	// position refers to the inner SQL, so it is dropped; otherwise the outer context would render a second excerpt
+	// of the wrong query text. Type and message pass through unchanged.
+	auto extra_info = error.ExtraInfo();
+	extra_info.erase("position");
+	throw Exception(error.Type(), error.RawMessage(), extra_info);
+}
+
+void InnerQuery::CheckInterrupted() {
+	if (outer.interrupted) {
+		connection->Interrupt();
+		throw InterruptException();
+	}
+}
+
+// The SQL comes from remote users. Database-level settings (enable_external_access, lock_configuration) keep it
+// away from host files, the network and configuration; these statements would still reach beyond the one
+// database it was given (an in-memory ATTACH, DETACH of the database itself) or load code (a built-in
+// extension), so they are refused before anything runs.
+static void RefuseOutsideAccess(const SQLStatement &statement) {
+	switch (statement.type) {
+	case StatementType::ATTACH_STATEMENT:
+		throw PermissionException("ATTACH is not allowed in OpenDuck's remote SQL: a query sees only its own database");
+	case StatementType::DETACH_STATEMENT:
+		throw PermissionException("DETACH is not allowed in OpenDuck's remote SQL");
+	case StatementType::COPY_DATABASE_STATEMENT:
+		throw PermissionException("COPY FROM DATABASE is not allowed in OpenDuck's remote SQL");
+	case StatementType::LOAD_STATEMENT:
+	case StatementType::UPDATE_EXTENSIONS_STATEMENT:
+		throw PermissionException(
+		    "INSTALL and LOAD are not allowed in OpenDuck's remote SQL: the server decides which extensions run");
+	case StatementType::MULTI_STATEMENT:
+		for (auto &inner : statement.Cast<MultiStatement>().statements) {
+			RefuseOutsideAccess(*inner);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+void InnerQuery::Start() {
+	vector<unique_ptr<SQLStatement>> statements;
+	try {
+		statements = connection->ExtractStatements(sql);
+	} catch (std::exception &ex) {
+		Rethrow(ErrorData(ex));
+	}
+	if (statements.empty()) {
+		throw InvalidInputException("openduck_arrow_ipc: the SQL text holds no statement");
+	}
+	for (auto &statement : statements) {
+		RefuseOutsideAccess(*statement);
+	}
+	for (idx_t i = 0; i + 1 < statements.size(); i++) {
+		Begin(std::move(statements[i]));
+		unique_ptr<DataChunk> discarded;
+		while (Fetch(std::chrono::steady_clock::time_point::max(), discarded) != Step::FINISHED) {
+		}
+	}
+	Begin(std::move(statements.back()));
+}
+
+void InnerQuery::Begin(unique_ptr<SQLStatement> statement) {
+	CheckInterrupted();
+	try {
+		pending = connection->PendingQuery(std::move(statement), true);
+	} catch (std::exception &ex) {
+		Rethrow(ErrorData(ex));
+	}
+	if (pending->HasError()) {
+		Rethrow(pending->GetErrorObject());
+	}
+	types = pending->types;
+	names = pending->names;
+	statement_type = pending->statement_type;
+	return_type = pending->properties.return_type;
+	// CREATE TABLE ... AS reports NOTHING as its return type yet returns the number of rows it inserted, as
+	// INSERT does; callers want that count as the rows the statement changed.
+	if (statement_type == StatementType::CREATE_STATEMENT && return_type == StatementReturnType::NOTHING &&
+	    types.size() == 1 && types[0].id() == LogicalTypeId::BIGINT && names[0] == "Count") {
+		return_type = StatementReturnType::CHANGED_ROWS;
+	}
+}
+
+InnerQuery::Step InnerQuery::Fetch(std::chrono::steady_clock::time_point deadline, unique_ptr<DataChunk> &chunk) {
+	while (true) {
+		CheckInterrupted();
+		if (pending) {
+			auto state = pending->ExecuteTask();
+			if (state == PendingExecutionResult::EXECUTION_ERROR) {
+				Rethrow(pending->GetErrorObject());
+			}
+			if (PendingQueryResult::IsResultReady(state)) {
+				// Streaming statements are ready once their result collector has data; others when they finished.
+				result = pending->Execute();
+				pending.reset();
+				if (result->HasError()) {
+					Rethrow(result->GetErrorObject());
+				}
+			} else if (state == PendingExecutionResult::BLOCKED) {
+				pending->WaitForTask();
+			} else if (state == PendingExecutionResult::NO_TASKS_AVAILABLE) {
+				// Worker threads hold all runnable tasks; let them have the core.
+				std::this_thread::yield();
+			}
+		} else if (!result) {
+			return Step::FINISHED;
+		} else if (result->type == QueryResultType::STREAM_RESULT) {
+			auto &stream = result->Cast<StreamQueryResult>();
+			auto state = stream.ExecuteTask();
+			if (state == StreamExecutionResult::BLOCKED) {
+				stream.WaitForTask();
+			} else if (StreamQueryResult::IsChunkReady(state)) {
+				if (state == StreamExecutionResult::EXECUTION_ERROR || stream.HasError()) {
+					Rethrow(stream.GetErrorObject());
+				}
+				if (state == StreamExecutionResult::EXECUTION_CANCELLED) {
+					throw InternalException("openduck_arrow_ipc: the inner query was cancelled");
+				}
+				// Does not block: a chunk is buffered or execution finished.
+				chunk = stream.Fetch();
+				if (stream.HasError()) {
+					Rethrow(stream.GetErrorObject());
+				}
+				if (!chunk || chunk->size() == 0) {
+					result.reset();
+					return Step::FINISHED;
+				}
+				return Step::CHUNK;
+			}
+		} else {
+			// Statements that cannot stream (INSERT ... RETURNING, EXPLAIN, ...) come back materialized by DuckDB.
+			chunk = result->Fetch();
+			if (!chunk || chunk->size() == 0) {
+				result.reset();
+				return Step::FINISHED;
+			}
+			return Step::CHUNK;
+		}
+		if (std::chrono::steady_clock::now() >= deadline) {
+			return Step::DEADLINE;
+		}
+	}
+}
+
+} // namespace openduck

@@ -1,0 +1,59 @@
+"""Shared fixtures for the openduck extension tests (see extension/README.md)."""
+
+import os
+import sys
+
+# DuckDB's Python module is imported RTLD_LOCAL by default, which hides the C++ symbols a loadable extension built
+# against the headers resolves at load time; they must be global before `duckdb` is first imported.
+sys.setdlopenflags(sys.getdlopenflags() | os.RTLD_GLOBAL)
+
+import duckdb  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.ipc  # noqa: E402
+import pytest  # noqa: E402
+
+EXTENSION_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXTENSION_PATH = os.environ.get(
+    "OPENDUCK_EXTENSION", os.path.join(EXTENSION_DIR, "build", "release", "openduck.duckdb_extension")
+)
+
+
+def sql_string(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def new_connection(**config):
+    if not os.path.exists(EXTENSION_PATH):
+        pytest.fail(f"{EXTENSION_PATH} is missing: run extension/build.sh first")
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true", **config})
+    con.execute(f"LOAD {sql_string(EXTENSION_PATH)}")
+    return con
+
+
+@pytest.fixture
+def con():
+    connection = new_connection()
+    yield connection
+    connection.close()
+
+
+def ipc_rows(con, sql, **params):
+    """Runs openduck_arrow_ipc and returns its rows as dicts."""
+    named = "".join(f", {name} := {value}" for name, value in params.items())
+    result = con.execute(f"SELECT kind, row_count, info, ipc FROM openduck_arrow_ipc(?{named})", [sql])
+    return [dict(zip(("kind", "row_count", "info", "ipc"), row)) for row in result.fetchall()]
+
+
+def read_stream(rows):
+    """Concatenates the ipc blobs into one Arrow IPC stream and reads it with pyarrow."""
+    stream = b"".join(row["ipc"] for row in rows if row["ipc"] is not None)
+    return pa.ipc.open_stream(stream).read_all()
+
+
+def duckdb_arrow(con, sql):
+    """DuckDB's own Arrow export of `sql`, lossless like openduck_arrow_ipc."""
+    con.execute("SET arrow_lossless_conversion = true")
+    try:
+        return con.sql(sql).arrow().read_all()
+    finally:
+        con.execute("RESET arrow_lossless_conversion")

@@ -1,0 +1,1 @@
+export { OpenDuckClient, type OpenDuckClientOptions, type QueryOptions } from "./openduck-client.js";

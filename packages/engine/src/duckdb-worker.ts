@@ -1,0 +1,298 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DuckDBInstance } from "@duckdb/node-api";
+import {
+  type ExecuteRequest,
+  type ExecuteResponse,
+  ExecuteResponseSchema,
+  ResultKind,
+} from "@openduck/protocol";
+import type { DatabaseStore, SnapshotInfo } from "@openduck/storage";
+import { StorageError, validateDatabaseName } from "@openduck/storage";
+import { type BatchSize, type IpcRow, type SchemaInfo, streamArrowIpc } from "./arrow-ipc-stream.js";
+import { toConnectError } from "./errors.js";
+import { defaultExtensionPath } from "./extension-path.js";
+import { KeyedMutex } from "./keyed-mutex.js";
+import { OpenDatabases } from "./open-databases.js";
+import { openSandboxedDatabase, type SandboxLimits } from "./sandbox.js";
+import type { Worker } from "./worker.js";
+
+export interface DuckDBWorkerOptions {
+  store: DatabaseStore;
+  /** A private directory for spill files and write scratch space. */
+  scratchDirectory: string;
+  /** The extension build linked for @duckdb/node-api. */
+  extensionPath?: string;
+  limits?: Partial<Omit<SandboxLimits, "tempDirectory">>;
+  /** Read-only snapshots kept open between queries. */
+  openDatabases?: number;
+  /** A query running longer than this is interrupted. */
+  queryTimeoutMs?: number;
+  /**
+   * A write's result is held until its commit, so it is capped; a larger
+   * RETURNING result fails the write before anything is committed.
+   */
+  maxWriteResultBytes?: number;
+}
+
+const defaultBatch: BatchSize = { rows: 65536, bytes: 4 * 1024 * 1024 };
+const resultKinds: Record<SchemaInfo["result"], ResultKind> = {
+  rows: ResultKind.ROWS,
+  changed_rows: ResultKind.CHANGED_ROWS,
+  nothing: ResultKind.NOTHING,
+};
+const readOnlyViolation =
+  /Cannot execute statement of type "[^"]+" on database "[^"]*" which is attached in read-only mode/;
+
+function response(payload: MessageInitShape<typeof ExecuteResponseSchema>["payload"]): ExecuteResponse {
+  return create(ExecuteResponseSchema, { payload });
+}
+
+/** Converts a row of the extension's output to the worker protocol. */
+function toResponse(
+  row: Exclude<IpcRow, { kind: "end" }>,
+  snapshotId: string,
+  write: boolean,
+): ExecuteResponse {
+  switch (row.kind) {
+    case "schema":
+      return response({
+        case: "header",
+        value: {
+          snapshotId,
+          statementType: row.info.statement_type,
+          resultKind: resultKinds[row.info.result] ?? ResultKind.UNSPECIFIED,
+          columns: row.info.columns,
+          arrowSchema: row.ipc,
+          write,
+        },
+      });
+    case "batch":
+      return response({ case: "batch", value: { ipc: row.ipc, rowCount: BigInt(row.rowCount) } });
+    case "progress":
+      return response({
+        case: "progress",
+        value: {
+          percentage: row.info.percentage,
+          rowsProcessed: BigInt(Math.max(0, row.info.rows_processed)),
+          totalRows: BigInt(Math.max(0, row.info.total_rows)),
+        },
+      });
+  }
+}
+
+/**
+ * Executes SQL with DuckDB over the store's snapshots. A statement first
+ * runs on the read-only snapshot; if DuckDB says it writes, it runs again on
+ * a private copy of the head that is committed as the next snapshot. Reads
+ * stream; a write's result is held back until its commit succeeded, so a
+ * client never sees rows of a write that did not happen.
+ */
+export class DuckDBWorker implements Worker {
+  readonly #store: DatabaseStore;
+  readonly #scratch: string;
+  readonly #extensionPath: string;
+  readonly #limits: SandboxLimits;
+  readonly #open: OpenDatabases;
+  readonly #writes = new KeyedMutex();
+  readonly #queryTimeoutMs: number;
+  readonly #maxWriteResultBytes: number;
+
+  constructor(options: DuckDBWorkerOptions) {
+    this.#store = options.store;
+    this.#scratch = options.scratchDirectory;
+    this.#extensionPath = options.extensionPath ?? defaultExtensionPath();
+    this.#limits = {
+      memoryLimit: options.limits?.memoryLimit ?? "1GB",
+      threads: options.limits?.threads ?? 2,
+      maxTempDirectorySize: options.limits?.maxTempDirectorySize ?? "10GB",
+      tempDirectory: join(this.#scratch, "spill"),
+    };
+    this.#open = new OpenDatabases(options.openDatabases ?? 4, (path) => this.#openDatabase(path, true));
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? 10 * 60 * 1000;
+    this.#maxWriteResultBytes = options.maxWriteResultBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Creates an empty database; its first snapshot is a fresh DuckDB file. */
+  async createDatabase(name: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    const dir = join(this.#scratch, "new", randomUUID());
+    await mkdir(dir, { recursive: true });
+    try {
+      const file = join(dir, `${name}.duckdb`);
+      const instance = await DuckDBInstance.create(file);
+      const connection = await instance.connect();
+      await connection.run("CHECKPOINT");
+      connection.closeSync();
+      instance.closeSync();
+      return await this.#store.createDatabase(name, file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Creates the database unless it exists. */
+  async ensureDatabase(name: string): Promise<void> {
+    try {
+      await this.createDatabase(name);
+    } catch (error) {
+      if (!(error instanceof StorageError && error.code === "already_exists")) throw error;
+    }
+  }
+
+  async *execute(request: ExecuteRequest, signal: AbortSignal): AsyncGenerator<ExecuteResponse> {
+    const started = performance.now();
+    if (request.sql.includes("\0")) {
+      throw new ConnectError("SQL text must not contain NUL characters", Code.InvalidArgument);
+    }
+    const size: BatchSize = {
+      rows: request.batchRows || defaultBatch.rows,
+      bytes: request.batchBytes || defaultBatch.bytes,
+    };
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#queryTimeoutMs)]);
+    try {
+      let wrote = false;
+      try {
+        yield* this.#read(request, size, deadline, started);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : "";
+        if (!readOnlyViolation.test(message)) throw error;
+        wrote = true;
+      }
+      if (wrote) {
+        if (request.snapshot !== "") {
+          throw new ConnectError(
+            `snapshot "${request.snapshot}" of database "${request.database}" is read-only: time travel reads an old snapshot, writes go to the head (omit the snapshot)`,
+            Code.FailedPrecondition,
+          );
+        }
+        yield* await this.#writes.run(request.database, () => this.#write(request, size, deadline, started));
+      }
+    } catch (error) {
+      if (deadline.aborted && !signal.aborted) {
+        throw new ConnectError(
+          `query exceeded the ${this.#queryTimeoutMs} ms time limit`,
+          Code.DeadlineExceeded,
+        );
+      }
+      throw toConnectError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#open.closeAll();
+  }
+
+  async *#read(request: ExecuteRequest, size: BatchSize, signal: AbortSignal, started: number) {
+    const opened = await this.#store.openSnapshot(request.database, request.snapshot || undefined);
+    try {
+      const { instance, release } = await this.#open.acquire(opened.path);
+      try {
+        yield* this.#run(instance, request.sql, size, signal, started, opened.snapshot.id, false);
+      } finally {
+        release();
+      }
+    } finally {
+      opened.release();
+    }
+  }
+
+  async #write(
+    request: ExecuteRequest,
+    size: BatchSize,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<ExecuteResponse[]> {
+    const session = await this.#store.beginWrite(request.database);
+    try {
+      const held: ExecuteResponse[] = [];
+      const instance = await this.#openDatabase(session.path, false);
+      let bytes = 0;
+      try {
+        for await (const message of this.#run(instance, request.sql, size, signal, started, "", true)) {
+          if (message.payload.case === "batch") {
+            bytes += message.payload.value.ipc.byteLength;
+            if (bytes > this.#maxWriteResultBytes) {
+              throw new ConnectError(
+                `the write's result is larger than ${this.#maxWriteResultBytes} bytes; nothing was written. Return fewer rows (e.g. a smaller RETURNING list)`,
+                Code.ResourceExhausted,
+              );
+            }
+          }
+          if (message.payload.case !== "progress") held.push(message);
+        }
+        const connection = await instance.connect();
+        try {
+          await connection.run("CHECKPOINT");
+        } finally {
+          connection.closeSync();
+        }
+      } finally {
+        instance.closeSync();
+      }
+      const committed = await session.commit();
+      const header = held[0];
+      if (header?.payload.case === "header") header.payload.value.snapshotId = committed.id;
+      return held;
+    } finally {
+      await session.abort();
+    }
+  }
+
+  async *#run(
+    instance: DuckDBInstance,
+    sql: string,
+    size: BatchSize,
+    signal: AbortSignal,
+    started: number,
+    snapshotId: string,
+    write: boolean,
+  ): AsyncGenerator<ExecuteResponse> {
+    signal.throwIfAborted();
+    const connection = await instance.connect();
+    const interrupt = () => connection.interrupt();
+    signal.addEventListener("abort", interrupt);
+    let rows = 0;
+    let bytes = 0;
+    let batches = 0;
+    try {
+      for await (const row of streamArrowIpc(connection, sql, size)) {
+        if (row.kind === "end") {
+          yield response({
+            case: "end",
+            value: {
+              rowsAffected: BigInt(row.info.rows_affected ?? 0),
+              statistics: {
+                rows: BigInt(rows),
+                bytes: BigInt(bytes),
+                batches: BigInt(batches),
+                elapsedMs: performance.now() - started,
+              },
+            },
+          });
+          continue;
+        }
+        if (row.kind === "batch") {
+          rows += row.rowCount;
+          bytes += row.ipc.byteLength;
+          batches++;
+        }
+        yield toResponse(row, snapshotId, write);
+      }
+    } finally {
+      signal.removeEventListener("abort", interrupt);
+      connection.closeSync();
+    }
+  }
+
+  #openDatabase(path: string, readOnly: boolean): Promise<DuckDBInstance> {
+    return openSandboxedDatabase(path, {
+      readOnly,
+      extensionPath: this.#extensionPath,
+      limits: this.#limits,
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import type { ExecuteRequest, ExecuteResponse } from "@openduck/protocol";
+
+/**
+ * Runs SQL for a gateway. The stream starts with a header, then batches and
+ * progress, and ends with an end message; any failure is thrown as a
+ * ConnectError whose code the gateway passes on to the client. Aborting
+ * `signal` stops the query.
+ */
+export interface Worker {
+  execute(request: ExecuteRequest, signal: AbortSignal): AsyncIterable<ExecuteResponse>;
+}

@@ -1,0 +1,80 @@
+import type { Worker } from "@openduck/engine";
+import { ExecutionService, WorkerRegistryService } from "@openduck/protocol";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { bearerAuth, secretsMatch } from "./bearer-auth.js";
+import { mountConnectRoutes } from "./connect-routes.js";
+import { executionService } from "./execution-service.js";
+import { QueryHandles } from "./query-handle.js";
+import type { WorkerRegistry } from "./worker-registry.js";
+
+export interface GatewayAppOptions {
+  /** Runs the queries: a worker in this process, or the registry of remote ones. */
+  worker: Worker;
+  /** Decides whether a client's bearer token is accepted. */
+  acceptsToken: (token: string) => boolean;
+  /** Shared by every gateway instance and worker: signs handles, authenticates workers. */
+  secret: string;
+  /** When set, workers in other processes can register at this gateway. */
+  registry?: WorkerRegistry;
+  defaultInlineLimitBytes?: number;
+  /** Largest request message accepted. */
+  maxRequestBytes?: number;
+  version: string;
+}
+
+/** Headers browsers may send and read for Connect and gRPC-Web calls. */
+const corsOptions = {
+  origin: "*",
+  allowMethods: ["GET", "POST", "OPTIONS"],
+  allowHeaders: [
+    "authorization",
+    "content-type",
+    "connect-protocol-version",
+    "connect-timeout-ms",
+    "grpc-timeout",
+    "x-grpc-web",
+    "x-user-agent",
+  ],
+  exposeHeaders: ["grpc-status", "grpc-message", "grpc-status-details-bin"],
+  maxAge: 86400,
+};
+
+/**
+ * The public OpenDuck HTTP app: ExecutionService over Connect and gRPC-Web,
+ * and GET /health. It knows only the fetch API, so any runtime can serve it.
+ */
+export function createGatewayApp(options: GatewayAppOptions): Hono {
+  const app = new Hono();
+  app.use(cors(corsOptions));
+  app.get("/health", (c) =>
+    c.json({
+      status: "ok",
+      service: "openduck-gateway",
+      version: options.version,
+      ...(options.registry ? { workers: options.registry.liveWorkers().length } : {}),
+    }),
+  );
+  const readMaxBytes = options.maxRequestBytes ?? 8 * 1024 * 1024;
+  mountConnectRoutes(
+    app,
+    (router) =>
+      router.service(
+        ExecutionService,
+        executionService({
+          worker: options.worker,
+          handles: new QueryHandles(options.secret),
+          defaultInlineLimitBytes: options.defaultInlineLimitBytes ?? 1024 * 1024,
+        }),
+      ),
+    { interceptors: [bearerAuth(options.acceptsToken)], readMaxBytes },
+  );
+  const { registry } = options;
+  if (registry !== undefined) {
+    mountConnectRoutes(app, (router) => router.service(WorkerRegistryService, registry.service()), {
+      interceptors: [bearerAuth((token) => secretsMatch(token, options.secret))],
+      readMaxBytes,
+    });
+  }
+  return app;
+}

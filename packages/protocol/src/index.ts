@@ -1,0 +1,3 @@
+export { abortableFetch } from "./abortable-fetch.js";
+export * from "./gen/openduck/internal/v1/worker_pb.js";
+export * from "./gen/openduck/v1/execution_pb.js";

@@ -1,0 +1,72 @@
+import { existsSync } from "node:fs";
+import { Code, type ConnectError } from "@connectrpc/connect";
+import { OpenDuckClient } from "openduck";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type OpenDuckProcess,
+  serveReady,
+  startOpenDuck,
+  temporaryDirectory,
+} from "./support/openduck-process.js";
+
+const token = "sandbox-test-token";
+let server: OpenDuckProcess;
+let cleanup: () => Promise<void>;
+let client: OpenDuckClient;
+
+beforeAll(async () => {
+  let dir: string;
+  [dir, cleanup] = await temporaryDirectory("openduck-sandbox-");
+  server = await startOpenDuck(["serve", "-d", "mydb", "--port", "0", "--data", dir], {
+    env: { OPENDUCK_TOKEN: token },
+    ready: serveReady,
+  });
+  client = new OpenDuckClient({ endpoint: server.url, token });
+});
+
+afterAll(async () => {
+  expect(await server.stop()).toBe(0);
+  await cleanup();
+});
+
+const outside = `/tmp/openduck-sandbox-${process.pid}`;
+const refused: [string, RegExp][] = [
+  ["SELECT * FROM read_csv('/etc/passwd')", /file system operations are disabled/],
+  ["SELECT * FROM glob('/etc/*')", /file system operations are disabled/],
+  [`COPY (SELECT 1) TO '${outside}.csv'`, /file system operations are disabled/],
+  [`EXPORT DATABASE '${outside}'`, /file system operations are disabled/],
+  ["ATTACH ':memory:' AS other", /ATTACH is not allowed/],
+  [`ATTACH '${outside}.duckdb' AS other`, /ATTACH is not allowed/],
+  ["DETACH mydb", /DETACH is not allowed/],
+  ["INSTALL httpfs", /INSTALL and LOAD are not allowed/],
+  ["LOAD json", /INSTALL and LOAD are not allowed/],
+  [`LOAD '${outside}.so'`, /INSTALL and LOAD are not allowed/],
+  ["SET enable_external_access = true", /the configuration has been locked/],
+  ["SET memory_limit = '100GB'", /the configuration has been locked/],
+  ["SET lock_configuration = false", /the configuration has been locked/],
+  ["SELECT 1; ATTACH ':memory:' AS other", /ATTACH is not allowed/],
+];
+
+describe("remote SQL is sandboxed", () => {
+  it.each(refused)("refuses %s", async (sql, message) => {
+    const error = (await client.execute("mydb", sql).catch((caught: unknown) => caught)) as ConnectError;
+    expect([Code.PermissionDenied, Code.InvalidArgument]).toContain(error.code);
+    expect(error.rawMessage).toMatch(message);
+    const still = await client.table("mydb", "SELECT 42 AS answer");
+    expect(still.getChild("answer")?.get(0)).toBe(42);
+  });
+
+  it("leaves nothing outside its data directory", () => {
+    expect(existsSync(`${outside}.csv`)).toBe(false);
+    expect(existsSync(outside)).toBe(false);
+    expect(existsSync(`${outside}.duckdb`)).toBe(false);
+  });
+
+  it("still allows what a query needs: temp tables and variables", async () => {
+    const table = await client.table(
+      "mydb",
+      "CREATE TEMP TABLE scratch AS SELECT 1 AS x; SET VARIABLE v = 41; SELECT x + getvariable('v') AS answer FROM scratch",
+    );
+    expect(table.getChild("answer")?.get(0)).toBe(42);
+  });
+});
