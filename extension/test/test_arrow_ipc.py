@@ -244,6 +244,20 @@ def test_changed_rows(con):
     rows = ipc_rows(con, "DELETE FROM target WHERE i > 0")
     assert json.loads(rows[-1]["info"]) == {"rows": 1, "rows_affected": 2}
 
+    rows = ipc_rows(con, "CREATE TABLE copied AS SELECT * FROM range(5)")
+    assert json.loads(rows[0]["info"])["result"] == "changed_rows"
+    assert json.loads(rows[-1]["info"]) == {"rows": 1, "rows_affected": 5}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["ATTACH ':memory:' AS other", "DETACH memory", "LOAD json", "INSTALL json", "SELECT 1; ATTACH ':memory:' AS x"],
+)
+def test_refuses_statements_reaching_beyond_the_database(con, sql):
+    with pytest.raises(duckdb.PermissionException, match="not allowed in OpenDuck's remote SQL"):
+        ipc_rows(con, sql)
+    assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'other'").fetchone() == (0,)
+
 
 def test_statement_without_result(con):
     rows = ipc_rows(con, "CREATE TABLE nothing_here (i INTEGER)")

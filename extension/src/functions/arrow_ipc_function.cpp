@@ -92,10 +92,12 @@ unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &in
 	return_types = {LogicalType::VARCHAR, LogicalType::BIGINT, LogicalType::VARCHAR, LogicalType::BLOB};
 	// Each row is a message someone waits for (the schema before a long aggregate, progress). With DuckDB's
 	// default streaming buffer (~1 MB) a streamed caller would get the small ones only once enough data piled up
-	// behind them, so the calling connection streams row by row from now on. The setting is local-only, cannot be
-	// set globally, and is read when the caller's result collector is created, after this bind. It stays on the
-	// connection: the worker's connections run nothing but this function.
-	ClientConfig::GetConfig(context).streaming_buffer_size = 1;
+	// behind them, so the calling connection streams row by row from now on. 3 bytes is the smallest buffer that
+	// still gives the batched collector's two queues (60% and 40% of it) a nonzero capacity; at zero it spins.
+	// The setting is local-only, cannot be set globally, and is read when the caller's result collector is
+	// created, after this bind. It stays on the connection: the worker's connections run nothing but this
+	// function.
+	ClientConfig::GetConfig(context).streaming_buffer_size = 3;
 	return std::move(result);
 }
 

@@ -3,6 +3,8 @@
 #include "duckdb/main/client_config.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/stream_query_result.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
 #include "duckdb/parser/statement/multi_statement.hpp"
 
 #include <thread>
@@ -101,8 +103,19 @@ void InnerQuery::Start() {
 	Begin(std::move(statements.back()));
 }
 
+//! CREATE TABLE ... AS reports NOTHING as its return type yet returns the number of rows it inserted, as INSERT
+//! does; callers want that count as the rows the statement changed.
+static bool CreatesTableFromQuery(const SQLStatement &statement) {
+	if (statement.type != StatementType::CREATE_STATEMENT) {
+		return false;
+	}
+	auto &info = *statement.Cast<CreateStatement>().info;
+	return info.type == CatalogType::TABLE_ENTRY && info.Cast<CreateTableInfo>().query;
+}
+
 void InnerQuery::Begin(unique_ptr<SQLStatement> statement) {
 	CheckInterrupted();
+	auto changes_rows = CreatesTableFromQuery(*statement);
 	try {
 		pending = connection->PendingQuery(std::move(statement), true);
 	} catch (std::exception &ex) {
@@ -114,13 +127,7 @@ void InnerQuery::Begin(unique_ptr<SQLStatement> statement) {
 	types = pending->types;
 	names = pending->names;
 	statement_type = pending->statement_type;
-	return_type = pending->properties.return_type;
-	// CREATE TABLE ... AS reports NOTHING as its return type yet returns the number of rows it inserted, as
-	// INSERT does; callers want that count as the rows the statement changed.
-	if (statement_type == StatementType::CREATE_STATEMENT && return_type == StatementReturnType::NOTHING &&
-	    types.size() == 1 && types[0].id() == LogicalTypeId::BIGINT && names[0] == "Count") {
-		return_type = StatementReturnType::CHANGED_ROWS;
-	}
+	return_type = changes_rows ? StatementReturnType::CHANGED_ROWS : pending->properties.return_type;
 }
 
 InnerQuery::Step InnerQuery::Fetch(std::chrono::steady_clock::time_point deadline, unique_ptr<DataChunk> &chunk) {
