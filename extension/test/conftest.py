@@ -51,9 +51,25 @@ def read_stream(rows):
 
 
 def duckdb_arrow(con, sql):
-    """DuckDB's own Arrow export of `sql`, lossless like openduck_arrow_ipc."""
+    """DuckDB's own Arrow export of `sql`, lossless like openduck_arrow_ipc.
+
+    One difference is deliberate: openduck_arrow_ipc exports BOOLEAN as Arrow's bool, where DuckDB's lossless
+    export says arrow.bool8 (and, nested, writes bits under that label: duckdb/duckdb#22444). Top-level bool8
+    columns are turned into bool here; nested booleans are checked against the non-lossless export instead.
+    """
     con.execute("SET arrow_lossless_conversion = true")
     try:
-        return con.sql(sql).arrow().read_all()
+        return plain_bools(con.sql(sql).arrow().read_all())
     finally:
         con.execute("RESET arrow_lossless_conversion")
+
+
+def plain_bools(table):
+    fields, columns = [], []
+    for field, column in zip(table.schema, table.columns):
+        if isinstance(field.type, pa.Bool8Type):
+            column = pa.chunked_array([chunk.storage.cast(pa.bool_()) for chunk in column.chunks], pa.bool_())
+            field = pa.field(field.name, pa.bool_(), field.nullable)
+        fields.append(field)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields, table.schema.metadata))

@@ -23,7 +23,7 @@ import {
   type Data,
   DataType,
   DateUnit,
-  type Field,
+  Field,
   IntervalUnit,
   Precision,
   type Table,
@@ -38,8 +38,9 @@ import {
  *
  * Values are read from the Arrow buffers, not with apache-arrow's `get()`: that converts timestamps to JS
  * numbers of milliseconds (losing micro/nanoseconds, and throwing on the ±infinity sentinels), decimals to
- * untyped words and unions to their bare member value. Anything this module does not recognise throws, so an
- * unexpected Arrow type (a widened or stringified column) fails the comparison instead of slipping through.
+ * raw 32-bit words, bool8 to numbers and unions to their bare member value (dropping the tag). Anything this
+ * module does not recognise throws, so an unexpected Arrow type (a widened or stringified column) fails the
+ * comparison instead of slipping through.
  */
 
 /**
@@ -62,7 +63,13 @@ export function duckdbColumnsFromArrow(table: Table): DuckDBValue[][] {
   return table.schema.fields.map((field, column) => {
     const values: DuckDBValue[] = [];
     for (const data of table.getChildAt(column)?.data ?? []) {
-      for (let row = 0; row < data.length; row++) values.push(duckdbValueFromArrow(field, data, row));
+      for (let row = 0; row < data.length; row++) {
+        try {
+          values.push(duckdbValueFromArrow(field, data, row));
+        } catch (error) {
+          throw new Error(`column ${field.name}, row ${values.length}: ${(error as Error).message}`);
+        }
+      }
     }
     return values;
   });
@@ -88,23 +95,24 @@ export function duckdbValueFromArrow(field: Field, data: Data, index: number): D
     return value === null ? null : new DuckDBUnionValue(member.name, value);
   }
   if (!data.getValid(index)) return null;
-  const values = data.values as ArrayLike<number | bigint> & Uint8Array;
+  // The value buffer, typed by the storage type (bytes for binary, bits for Bool, 32-bit words for Decimal).
+  const values = data.values as ArrayLike<number | bigint> & ArrayBufferView;
   const at = <T>(array: ArrayLike<T>, i: number): T => (i < array.length ? (array[i] as T) : fail());
   switch (type.typeId) {
     case Type.Null:
       return null;
     case Type.Bool:
-      return ((at(values, index >> 3) >> (index & 7)) & 1) === 1;
+      return ((at(bytesOf(values), index >> 3) >> (index & 7)) & 1) === 1;
     case Type.Int: {
-      const value = at<number | bigint>(data.values as ArrayLike<number | bigint>, index);
+      const value = at(values, index);
       if (extension !== "arrow.bool8") return value;
-      // Arrow allows any non-zero byte for true; DuckDB writes 0 or 1, so anything else is not DuckDB's value.
+      // Arrow allows any non-zero byte for true; DuckDB writes 0 or 1, so anything else is not its value.
       if (value !== 0 && value !== 1) throw new Error(`${field.name}: ${value} is not a bool8 DuckDB writes`);
       return value === 1;
     }
     case Type.Float:
       if (!DataType.isFloat(type) || type.precision === Precision.HALF) return fail();
-      return at<number>(data.values as Float32Array | Float64Array, index);
+      return at(values as Float32Array | Float64Array, index);
     case Type.Decimal: {
       if (!DataType.isDecimal(type)) return fail();
       const bytes = type.bitWidth / 8;
@@ -113,13 +121,13 @@ export function duckdbValueFromArrow(field: Field, data: Data, index: number): D
     }
     case Type.Date:
       if (!DataType.isDate(type) || type.unit !== DateUnit.DAY) return fail();
-      return new DuckDBDateValue(at(data.values as Int32Array, index));
+      return new DuckDBDateValue(at(values as Int32Array, index));
     case Type.Time:
       if (!DataType.isTime(type) || type.unit !== TimeUnit.MICROSECOND) return fail();
-      return new DuckDBTimeValue(at(data.values as BigInt64Array, index));
+      return new DuckDBTimeValue(at(values as BigInt64Array, index));
     case Type.Timestamp: {
       if (!DataType.isTimestamp(type)) return fail();
-      const value = at(data.values as BigInt64Array, index);
+      const value = at(values as BigInt64Array, index);
       if (type.timezone) {
         // TIMESTAMPTZ: an instant in UTC microseconds; the zone is only the server session's display zone.
         return type.unit === TimeUnit.MICROSECOND ? new DuckDBTimestampTZValue(value) : fail();
@@ -138,6 +146,7 @@ export function duckdbValueFromArrow(field: Field, data: Data, index: number): D
     }
     case Type.Interval: {
       if (!DataType.isInterval(type) || type.unit !== IntervalUnit.MONTH_DAY_NANO) return fail();
+      // Per value: int32 months, int32 days, int64 nanoseconds.
       const view = new DataView(values.buffer, values.byteOffset + index * 16, 16);
       const nanos = view.getBigInt64(8, true);
       // DuckDB keeps microseconds: a remainder means the nanoseconds are not what DuckDB had (e.g. wrapped).
@@ -170,10 +179,10 @@ export function duckdbValueFromArrow(field: Field, data: Data, index: number): D
     case Type.Dictionary: {
       // ENUM: the indices point into the dictionary of all the ENUM's values.
       if (!DataType.isDictionary(type) || data.dictionary === undefined) return fail();
-      let position = Number(at<number | bigint>(data.values as ArrayLike<number | bigint>, index));
+      let position = Number(at(values, index));
       for (const chunk of data.dictionary.data) {
         if (position < chunk.length) {
-          return duckdbValueFromArrow(fieldOf("", type.dictionary), chunk, position);
+          return duckdbValueFromArrow(new Field("", type.dictionary), chunk, position);
         }
         position -= chunk.length;
       }
@@ -230,10 +239,6 @@ function convertChild(field: Field, parent: Data, child: number, index: number):
   return duckdbValueFromArrow(field, data, index);
 }
 
-function fieldOf(name: string, type: DataType): Field {
-  return { name, type, metadata: new Map<string, string>(), nullable: true } as Field;
-}
-
 function range(start: number, end: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);
 }
@@ -246,8 +251,13 @@ function listRange(data: Data, index: number): [number, number] {
   return [start, end];
 }
 
-function sliceBytes(values: Uint8Array | Uint32Array, byteOffset: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** A copy of `length` bytes of `view` from `byteOffset`. */
+function sliceBytes(view: ArrayBufferView, byteOffset: number, length: number): Uint8Array {
+  const bytes = bytesOf(view);
   if (byteOffset + length > bytes.length) throw new Error("value out of range");
   return bytes.slice(byteOffset, byteOffset + length);
 }
@@ -264,7 +274,10 @@ function littleEndian(bytes: Uint8Array, signed: boolean): bigint {
   return signed ? BigInt.asIntN(bytes.length * 8, value) : value;
 }
 
-/** DuckDB's BIGNUM blob: a 3-byte header whose top bit says "positive", then the big-endian magnitude, all bits inverted when negative. */
+/**
+ * DuckDB's BIGNUM blob: a 3-byte header whose top bit says "positive", then the big-endian magnitude; every
+ * bit is inverted when the number is negative (as node-api decodes it).
+ */
 function bigintFromBignum(bytes: Uint8Array): bigint {
   const positive = ((bytes[0] ?? 0) & 0x80) !== 0;
   let magnitude = 0n;

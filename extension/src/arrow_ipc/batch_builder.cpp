@@ -1,5 +1,8 @@
 #include "arrow_ipc/batch_builder.hpp"
 
+#include "duckdb/common/arrow/arrow_converter.hpp"
+#include "duckdb/common/type_visitor.hpp"
+#include "duckdb/common/types/interval.hpp"
 #include "duckdb/common/types/selection_vector.hpp"
 #include "duckdb/main/client_context.hpp"
 
@@ -84,10 +87,103 @@ void AddRowBytes(const RecursiveUnifiedVectorFormat &format, const idx_t *rows, 
 
 } // namespace
 
+// DuckDB 1.4.4's lossless export declares BOOLEAN as the arrow.bool8 extension type (one byte per value) but
+// appends a BOOLEAN nested in a LIST, STRUCT, MAP, ARRAY or UNION as Arrow's bit-packed bool (duckdb/duckdb#22444):
+// the schema and the data disagree, and a writer trusting the schema reads past the buffer. Arrow's bool is
+// lossless for BOOLEAN and every reader understands it, so BOOLEAN is exported as bool at every depth: the
+// top-level cast to bool8 is not applied (constructor) and the schema says bool (ExportSchema).
+static void DeclareArrowBool(ArrowSchema &schema, const LogicalType &type) {
+	switch (type.id()) {
+	case LogicalTypeId::BOOLEAN:
+		schema.format = "b";
+		schema.metadata = nullptr;
+		return;
+	case LogicalTypeId::LIST:
+		DeclareArrowBool(*schema.children[0], ListType::GetChildType(type));
+		return;
+	case LogicalTypeId::ARRAY:
+		DeclareArrowBool(*schema.children[0], ArrayType::GetChildType(type));
+		return;
+	case LogicalTypeId::MAP:
+		DeclareArrowBool(*schema.children[0], ListType::GetChildType(type));
+		return;
+	case LogicalTypeId::STRUCT:
+		for (idx_t i = 0; i < StructType::GetChildCount(type); i++) {
+			DeclareArrowBool(*schema.children[i], StructType::GetChildType(type, i));
+		}
+		return;
+	case LogicalTypeId::UNION:
+		for (idx_t i = 0; i < UnionType::GetMemberCount(type); i++) {
+			DeclareArrowBool(*schema.children[i], UnionType::GetMemberType(type, i));
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+void ArrowBatchBuilder::ExportSchema(ArrowSchema &schema, const vector<LogicalType> &types,
+                                     const vector<string> &names, ClientProperties options) {
+	ArrowConverter::ToArrowSchema(&schema, types, names, options);
+	for (idx_t col = 0; col < types.size(); col++) {
+		DeclareArrowBool(*schema.children[col], types[col]);
+	}
+}
+
+// Arrow carries INTERVAL as month_day_nano, and DuckDB 1.4.4 multiplies the microseconds by 1000 unchecked: an
+// INTERVAL of 3,000,000 hours would arrive wrapped around. Such a value is refused instead of sent wrong.
+static void RefuseWrappingIntervals(Vector &vector, const LogicalType &type, idx_t count) {
+	constexpr int64_t LIMIT = NumericLimits<int64_t>::Maximum() / 1000;
+	switch (type.id()) {
+	case LogicalTypeId::INTERVAL: {
+		UnifiedVectorFormat format;
+		vector.ToUnifiedFormat(count, format);
+		auto intervals = UnifiedVectorFormat::GetData<interval_t>(format);
+		for (idx_t i = 0; i < count; i++) {
+			auto idx = format.sel->get_index(i);
+			if (format.validity.RowIsValid(idx) && (intervals[idx].micros > LIMIT || intervals[idx].micros < -LIMIT)) {
+				throw InvalidInputException("INTERVAL '%s' cannot be sent as Arrow: its time part exceeds the "
+				                            "nanoseconds Arrow's month_day_nano holds (about 292 years); "
+				                            "move whole months or days into those parts",
+				                            Interval::ToString(intervals[idx]));
+			}
+		}
+		return;
+	}
+	case LogicalTypeId::LIST:
+	case LogicalTypeId::MAP:
+		RefuseWrappingIntervals(ListVector::GetEntry(vector), ListType::GetChildType(type),
+		                        ListVector::GetListSize(vector));
+		return;
+	case LogicalTypeId::ARRAY:
+		RefuseWrappingIntervals(ArrayVector::GetEntry(vector), ArrayType::GetChildType(type),
+		                        count * ArrayType::GetSize(type));
+		return;
+	case LogicalTypeId::STRUCT:
+	case LogicalTypeId::UNION: {
+		auto &entries = StructVector::GetEntries(vector);
+		for (idx_t i = 0; i < entries.size(); i++) {
+			RefuseWrappingIntervals(*entries[i], StructType::GetChildType(type, i), count);
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
 ArrowBatchBuilder::ArrowBatchBuilder(vector<LogicalType> types_p, ClientProperties options_p, idx_t batch_rows,
                                      idx_t batch_bytes)
     : types(std::move(types_p)), options(std::move(options_p)), batch_rows(batch_rows), batch_bytes(batch_bytes) {
 	extension_types = ArrowTypeExtensionData::GetExtensionTypes(*options.client_context, types);
+	for (idx_t col = 0; col < types.size(); col++) {
+		if (types[col].id() == LogicalTypeId::BOOLEAN) {
+			extension_types.erase(col);
+		}
+		if (TypeVisitor::Contains(types[col], LogicalTypeId::INTERVAL)) {
+			interval_columns.push_back(col);
+		}
+	}
 	for (idx_t col = 0; col < types.size(); col++) {
 		if (IsFixedWidth(types[col])) {
 			fixed_row_bytes += GetTypeIdSize(types[col].InternalType());
@@ -118,9 +214,12 @@ idx_t ArrowBatchBuilder::Append(DataChunk &chunk, idx_t offset) {
 	if (full || offset >= chunk.size()) {
 		return 0;
 	}
-	// DuckDB 1.4's Arrow extension-type casts (e.g. BOOLEAN -> arrow.bool8) ignore selection vectors, so
-	// dictionary and constant vectors must be flattened before they reach the appender.
+	// DuckDB 1.4's Arrow extension-type casts ignore selection vectors, so dictionary and constant vectors are
+	// flattened before they reach the appender.
 	chunk.Flatten();
+	for (auto col : interval_columns) {
+		RefuseWrappingIntervals(chunk.data[col], types[col], chunk.size());
+	}
 	EstimateRowBytes(chunk, offset);
 	idx_t take = 0;
 	auto available = chunk.size() - offset;

@@ -164,7 +164,7 @@ void EmitSchema(ArrowIpcGlobalState &state, const ArrowIpcBindData &bind_data, D
 
 	auto properties = ExportProperties(query.Context());
 	ArrowReleaser<ArrowSchema> schema {};
-	ArrowConverter::ToArrowSchema(&schema.value, query.Types(), query.Names(), properties);
+	ArrowBatchBuilder::ExportSchema(schema.value, query.Types(), query.Names(), properties);
 	state.writer = make_uniq<IpcStreamWriter>(schema.value);
 	state.batch = make_uniq<ArrowBatchBuilder>(query.Types(), properties, bind_data.batch_rows, bind_data.batch_bytes);
 

@@ -118,8 +118,8 @@ export class OpenDuckClient {
     options: QueryOptions,
   ): AsyncGenerator<Uint8Array> {
     if (first.complete) {
-      yield first.arrowSchema;
-      if (first.arrowBatches.byteLength > 0) yield first.arrowBatches;
+      yield aligned(first.arrowSchema);
+      if (first.arrowBatches.byteLength > 0) yield aligned(first.arrowBatches);
       if (first.statistics) options.onStatistics?.(first.statistics);
       return;
     }
@@ -127,10 +127,10 @@ export class OpenDuckClient {
     for await (const { payload } of stream) {
       switch (payload.case) {
         case "arrowSchema":
-          yield payload.value;
+          yield aligned(payload.value);
           break;
         case "batch":
-          yield payload.value.ipc;
+          yield aligned(payload.value.ipc);
           break;
         case "progress":
           options.onProgress?.(payload.value);
@@ -141,4 +141,12 @@ export class OpenDuckClient {
       }
     }
   }
+}
+
+/**
+ * apache-arrow reads buffers in place as typed arrays, which needs Arrow's 8-byte alignment; bytes decoded from
+ * a protobuf message start wherever the field happened to lie in it.
+ */
+function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
 }

@@ -19,6 +19,10 @@ public:
 	ArrowBatchBuilder(duckdb::vector<duckdb::LogicalType> types, duckdb::ClientProperties options,
 	                  duckdb::idx_t batch_rows, duckdb::idx_t batch_bytes);
 
+	//! The Arrow schema of the batches: DuckDB's, with BOOLEAN as Arrow's bool (see the implementation).
+	static void ExportSchema(ArrowSchema &schema, const duckdb::vector<duckdb::LogicalType> &types,
+	                         const duckdb::vector<duckdb::string> &names, duckdb::ClientProperties options);
+
 	//! Appends rows of `chunk` starting at `offset` until the batch is full; returns how many were taken.
 	duckdb::idx_t Append(duckdb::DataChunk &chunk, duckdb::idx_t offset);
 	//! Whether the batch reached its row or byte budget.
@@ -43,6 +47,8 @@ private:
 	//! Bytes per row of the fixed-width columns; variable-width ones are measured per row.
 	duckdb::idx_t fixed_row_bytes = 0;
 	duckdb::vector<duckdb::idx_t> variable_columns;
+	//! Columns holding INTERVAL values at any depth, checked before they are appended.
+	duckdb::vector<duckdb::idx_t> interval_columns;
 	duckdb::vector<duckdb::idx_t> row_bytes;
 
 	duckdb::unique_ptr<duckdb::ArrowAppender> appender;
