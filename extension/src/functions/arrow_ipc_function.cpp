@@ -22,6 +22,7 @@ constexpr int64_t DEFAULT_BATCH_ROWS = 65536;
 // Keeps one message well below 6 MB (a typical per-message cap of the transports the worker forwards to).
 constexpr int64_t DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 constexpr std::chrono::milliseconds PROGRESS_INTERVAL(250);
+constexpr std::chrono::microseconds COALESCE_WINDOW(500);
 
 enum Column : idx_t { KIND = 0, ROW_COUNT = 1, INFO = 2, IPC = 3 };
 
@@ -132,16 +133,17 @@ string ReturnTypeName(StatementReturnType type) {
 	}
 }
 
-void SetRow(DataChunk &output, const string &kind, const Value &row_count, const Value &info) {
-	output.SetValue(KIND, 0, Value(kind));
-	output.SetValue(ROW_COUNT, 0, row_count);
-	output.SetValue(INFO, 0, info);
-	output.SetValue(IPC, 0, Value(LogicalType::BLOB));
-	output.SetCardinality(1);
+void SetRow(DataChunk &output, idx_t row, const string &kind, const Value &row_count, const Value &info) {
+	output.SetValue(KIND, row, Value(kind));
+	output.SetValue(ROW_COUNT, row, row_count);
+	output.SetValue(INFO, row, info);
+	output.SetValue(IPC, row, Value(LogicalType::BLOB));
 }
 
 //! Writes `messages` (plus `trailer`) straight into the BLOB of the output row, without an intermediate copy.
-void SetIpc(DataChunk &output, const std::vector<IpcMessage> &messages, const string &trailer = string()) {
+//! Returns the BLOB's size.
+idx_t SetIpc(DataChunk &output, idx_t row, const std::vector<IpcMessage> &messages,
+             const string &trailer = string()) {
 	idx_t size = trailer.size();
 	for (auto &message : messages) {
 		size += message.Size();
@@ -154,11 +156,12 @@ void SetIpc(DataChunk &output, const std::vector<IpcMessage> &messages, const st
 	}
 	memcpy(target, trailer.data(), trailer.size());
 	blob.Finalize();
-	FlatVector::GetData<string_t>(vector)[0] = blob;
-	FlatVector::Validity(vector).SetValid(0);
+	FlatVector::GetData<string_t>(vector)[row] = blob;
+	FlatVector::Validity(vector).SetValid(row);
+	return size;
 }
 
-void EmitSchema(ArrowIpcGlobalState &state, const ArrowIpcBindData &bind_data, DataChunk &output) {
+idx_t EmitSchema(ArrowIpcGlobalState &state, const ArrowIpcBindData &bind_data, DataChunk &output, idx_t row) {
 	auto &query = *state.query;
 	query.Start();
 
@@ -182,13 +185,13 @@ void EmitSchema(ArrowIpcGlobalState &state, const ArrowIpcBindData &bind_data, D
 	info.EndArray();
 	info.EndObject();
 
-	SetRow(output, "schema", Value(), info.Result());
+	SetRow(output, row, "schema", Value(), info.Result());
 	std::vector<IpcMessage> messages;
 	messages.push_back(state.writer->SchemaMessage());
-	SetIpc(output, messages);
+	return SetIpc(output, row, messages);
 }
 
-void EmitProgress(ArrowIpcGlobalState &state, DataChunk &output) {
+void EmitProgress(ArrowIpcGlobalState &state, DataChunk &output, idx_t row) {
 	auto progress = state.query->Progress();
 	JsonWriter info;
 	info.StartObject();
@@ -196,19 +199,19 @@ void EmitProgress(ArrowIpcGlobalState &state, DataChunk &output) {
 	info.Key("rows_processed").UInt(progress.GetRowsProcesseed());
 	info.Key("total_rows").UInt(progress.GetTotalRowsToProcess());
 	info.EndObject();
-	SetRow(output, "progress", Value(), info.Result());
+	SetRow(output, row, "progress", Value(), info.Result());
 }
 
-void EmitBatch(ArrowIpcGlobalState &state, DataChunk &output) {
+idx_t EmitBatch(ArrowIpcGlobalState &state, DataChunk &output, idx_t row) {
 	auto row_count = state.batch->RowCount();
 	ArrowReleaser<ArrowArray> array {state.batch->Finish()};
 	auto messages = state.writer->BatchMessages(array.value);
 	state.total_rows += row_count;
-	SetRow(output, "batch", Value::BIGINT(NumericCast<int64_t>(row_count)), Value());
-	SetIpc(output, messages);
+	SetRow(output, row, "batch", Value::BIGINT(NumericCast<int64_t>(row_count)), Value());
+	return SetIpc(output, row, messages);
 }
 
-void EmitEnd(ArrowIpcGlobalState &state, DataChunk &output) {
+void EmitEnd(ArrowIpcGlobalState &state, DataChunk &output, idx_t row) {
 	JsonWriter info;
 	info.StartObject();
 	info.Key("rows").UInt(state.total_rows);
@@ -216,9 +219,9 @@ void EmitEnd(ArrowIpcGlobalState &state, DataChunk &output) {
 		info.Key("rows_affected").Int(state.rows_affected);
 	}
 	info.EndObject();
-	SetRow(output, "end", Value::BIGINT(NumericCast<int64_t>(state.total_rows)), info.Result());
+	SetRow(output, row, "end", Value::BIGINT(NumericCast<int64_t>(state.total_rows)), info.Result());
 	// The end-of-stream marker makes the concatenated blobs a complete IPC stream.
-	SetIpc(output, {}, IpcStreamWriter::EndOfStream());
+	SetIpc(output, row, {}, IpcStreamWriter::EndOfStream());
 }
 
 //! A CHANGED_ROWS statement returns its count(s) as rows of a single BIGINT column.
@@ -238,23 +241,20 @@ void CountAffectedRows(ArrowIpcGlobalState &state, DataChunk &chunk) {
 	}
 }
 
-//! Produces the next batch, or a progress row when PROGRESS_INTERVAL passes first. Returns false at the end of the
-//! result (after emitting a last, partial batch if there is one).
-bool EmitNext(ArrowIpcGlobalState &state, DataChunk &output) {
+enum class Next { BATCH, DEADLINE, END };
+
+//! Fills the batch builder until a batch is complete (BATCH), `deadline` passes first (DEADLINE), or the result
+//! is exhausted with nothing left to send (END; a last, partial batch is reported as BATCH first).
+Next FillBatch(ArrowIpcGlobalState &state, std::chrono::steady_clock::time_point deadline) {
 	auto &batch = *state.batch;
 	while (true) {
 		if (!state.chunk) {
-			auto step = state.query->Fetch(state.next_progress, state.chunk);
+			auto step = state.query->Fetch(deadline, state.chunk);
 			if (step == InnerQuery::Step::DEADLINE) {
-				EmitProgress(state, output);
-				return true;
+				return Next::DEADLINE;
 			}
 			if (step == InnerQuery::Step::FINISHED) {
-				if (batch.RowCount() > 0) {
-					EmitBatch(state, output);
-					return true;
-				}
-				return false;
+				return batch.RowCount() > 0 ? Next::BATCH : Next::END;
 			}
 			state.chunk_offset = 0;
 			CountAffectedRows(state, *state.chunk);
@@ -264,34 +264,48 @@ bool EmitNext(ArrowIpcGlobalState &state, DataChunk &output) {
 			state.chunk.reset();
 		}
 		if (batch.IsFull()) {
-			EmitBatch(state, output);
-			return true;
+			return Next::BATCH;
 		}
 	}
 }
 
+//! Emits the rows that are ready. The first row of a call may wait for the query (a progress row fills a silence
+//! of PROGRESS_INTERVAL); further rows join it only if they are ready within COALESCE_WINDOW and the chunk holds
+//! less than one batch budget of IPC. A small result thus travels as one chunk (schema, batches, end) and a
+//! caller fetching it pays one round trip, while a large one still moves one batch at a time.
 void Execute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
 	auto &state = input.global_state->Cast<ArrowIpcGlobalState>();
 	auto &bind_data = input.bind_data->Cast<ArrowIpcBindData>();
-	switch (state.phase) {
-	case ArrowIpcGlobalState::Phase::SCHEMA:
-		EmitSchema(state, bind_data, output);
-		state.phase = ArrowIpcGlobalState::Phase::BATCHES;
-		state.next_progress = std::chrono::steady_clock::now() + PROGRESS_INTERVAL;
-		return;
-	case ArrowIpcGlobalState::Phase::BATCHES:
-		if (EmitNext(state, output)) {
-			// Progress rows only fill silences: any row restarts the interval.
+	auto coalesce_until = std::chrono::steady_clock::now() + COALESCE_WINDOW;
+	idx_t row = 0;
+	idx_t bytes = 0;
+	while (state.phase != ArrowIpcGlobalState::Phase::DONE && row < STANDARD_VECTOR_SIZE &&
+	       bytes < bind_data.batch_bytes) {
+		if (state.phase == ArrowIpcGlobalState::Phase::SCHEMA) {
+			bytes += EmitSchema(state, bind_data, output, row++);
+			state.phase = ArrowIpcGlobalState::Phase::BATCHES;
 			state.next_progress = std::chrono::steady_clock::now() + PROGRESS_INTERVAL;
-			return;
+			continue;
 		}
-		EmitEnd(state, output);
-		state.phase = ArrowIpcGlobalState::Phase::DONE;
-		return;
-	case ArrowIpcGlobalState::Phase::DONE:
-		output.SetCardinality(0);
-		return;
+		auto deadline = row == 0 ? state.next_progress : std::min(state.next_progress, coalesce_until);
+		auto next = FillBatch(state, deadline);
+		if (next == Next::DEADLINE) {
+			if (row == 0) {
+				EmitProgress(state, output, row++);
+				state.next_progress = std::chrono::steady_clock::now() + PROGRESS_INTERVAL;
+			}
+			break;
+		}
+		if (next == Next::END) {
+			EmitEnd(state, output, row++);
+			state.phase = ArrowIpcGlobalState::Phase::DONE;
+			break;
+		}
+		bytes += EmitBatch(state, output, row++);
+		// Progress rows only fill silences: any row restarts the interval.
+		state.next_progress = std::chrono::steady_clock::now() + PROGRESS_INTERVAL;
 	}
+	output.SetCardinality(row);
 }
 
 } // namespace

@@ -12,9 +12,9 @@ import {
 } from "@openduck/protocol";
 import type { DatabaseStore, SnapshotInfo } from "@openduck/storage";
 import { StorageError, validateDatabaseName } from "@openduck/storage";
-import { type BatchSize, type IpcRow, type SchemaInfo, streamArrowIpc } from "./arrow-ipc-stream.js";
 import { toConnectError } from "./errors.js";
 import { defaultExtensionPath } from "./extension-path.js";
+import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./ipc-connection.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
 import { openSandboxedDatabase, type SandboxLimits } from "./sandbox.js";
@@ -189,11 +189,23 @@ export class DuckDBWorker implements Worker {
   async *#read(request: ExecuteRequest, size: BatchSize, signal: AbortSignal, started: number) {
     const opened = await this.#store.openSnapshot(request.database, request.snapshot || undefined);
     try {
-      const { instance, release } = await this.#open.acquire(opened.path);
+      const { connection, release } = await this.#open.acquire(opened.path);
+      let finished = false;
       try {
-        yield* this.#run(instance, request.sql, size, signal, started, opened.snapshot.id, false);
+        for await (const message of this.#run(
+          connection,
+          request.sql,
+          size,
+          signal,
+          started,
+          opened.snapshot.id,
+          false,
+        )) {
+          finished = message.payload.case === "end";
+          yield message;
+        }
       } finally {
-        release();
+        release(finished);
       }
     } finally {
       opened.release();
@@ -210,25 +222,30 @@ export class DuckDBWorker implements Worker {
     try {
       const held: ExecuteResponse[] = [];
       const instance = await this.#openDatabase(session.path, false);
-      let bytes = 0;
       try {
-        for await (const message of this.#run(instance, request.sql, size, signal, started, "", true)) {
-          if (message.payload.case === "batch") {
-            bytes += message.payload.value.ipc.byteLength;
-            if (bytes > this.#maxWriteResultBytes) {
-              throw new ConnectError(
-                `the write's result is larger than ${this.#maxWriteResultBytes} bytes; nothing was written. Return fewer rows (e.g. a smaller RETURNING list)`,
-                Code.ResourceExhausted,
-              );
-            }
-          }
-          if (message.payload.case !== "progress") held.push(message);
-        }
-        const connection = await instance.connect();
+        const connection = await IpcConnection.open(instance);
         try {
-          await connection.run("CHECKPOINT");
+          let bytes = 0;
+          for await (const message of this.#run(connection, request.sql, size, signal, started, "", true)) {
+            if (message.payload.case === "batch") {
+              bytes += message.payload.value.ipc.byteLength;
+              if (bytes > this.#maxWriteResultBytes) {
+                throw new ConnectError(
+                  `the write's result is larger than ${this.#maxWriteResultBytes} bytes; nothing was written. Return fewer rows (e.g. a smaller RETURNING list)`,
+                  Code.ResourceExhausted,
+                );
+              }
+            }
+            if (message.payload.case !== "progress") held.push(message);
+          }
         } finally {
-          connection.closeSync();
+          connection.close();
+        }
+        const checkpoint = await instance.connect();
+        try {
+          await checkpoint.run("CHECKPOINT");
+        } finally {
+          checkpoint.closeSync();
         }
       } finally {
         instance.closeSync();
@@ -243,7 +260,7 @@ export class DuckDBWorker implements Worker {
   }
 
   async *#run(
-    instance: DuckDBInstance,
+    connection: IpcConnection,
     sql: string,
     size: BatchSize,
     signal: AbortSignal,
@@ -252,14 +269,13 @@ export class DuckDBWorker implements Worker {
     write: boolean,
   ): AsyncGenerator<ExecuteResponse> {
     signal.throwIfAborted();
-    const connection = await instance.connect();
     const interrupt = () => connection.interrupt();
     signal.addEventListener("abort", interrupt);
     let rows = 0;
     let bytes = 0;
     let batches = 0;
     try {
-      for await (const row of streamArrowIpc(connection, sql, size)) {
+      for await (const row of connection.run(sql, size)) {
         if (row.kind === "end") {
           yield response({
             case: "end",
@@ -284,7 +300,6 @@ export class DuckDBWorker implements Worker {
       }
     } finally {
       signal.removeEventListener("abort", interrupt);
-      connection.closeSync();
     }
   }
 

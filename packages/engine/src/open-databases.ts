@@ -1,16 +1,19 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
+import { IpcConnection } from "./ipc-connection.js";
 
 interface Entry {
   instance: Promise<DuckDBInstance>;
+  idle: IpcConnection[];
   users: number;
   lastUsed: number;
 }
 
 /**
- * Keeps recently used snapshots open: opening a DuckDB file costs far more
- * than a small query. Snapshot files never change, so an open instance stays
- * valid for as long as it is kept; the least recently used idle ones are
- * closed beyond `capacity`.
+ * Keeps recently used snapshots open, with connections ready to query them:
+ * opening a DuckDB file, connecting and preparing cost far more than a small
+ * query. Snapshot files never change, so an open instance stays valid for as
+ * long as it is kept; the least recently used idle ones are closed beyond
+ * `capacity`.
  */
 export class OpenDatabases {
   readonly #entries = new Map<string, Entry>();
@@ -22,19 +25,23 @@ export class OpenDatabases {
     this.#open = open;
   }
 
-  /** Returns the instance for `path` and a function to call when done with it. */
-  async acquire(path: string): Promise<{ instance: DuckDBInstance; release: () => void }> {
+  /**
+   * Lends a connection to the database file at `path`. Give it back with
+   * `release(true)` when its query ran to the end, so the next query reuses
+   * it; `release(false)` closes it.
+   */
+  async acquire(path: string): Promise<{ connection: IpcConnection; release: (reusable: boolean) => void }> {
     let entry = this.#entries.get(path);
     if (entry === undefined) {
-      entry = { instance: this.#open(path), users: 0, lastUsed: 0 };
+      entry = { instance: this.#open(path), idle: [], users: 0, lastUsed: 0 };
       this.#entries.set(path, entry);
     }
     entry.users++;
     entry.lastUsed = performance.now();
     const current = entry;
-    let instance: DuckDBInstance;
+    let connection: IpcConnection;
     try {
-      instance = await current.instance;
+      connection = current.idle.pop() ?? (await IpcConnection.open(await current.instance));
     } catch (error) {
       current.users--;
       if (this.#entries.get(path) === current) this.#entries.delete(path);
@@ -42,11 +49,13 @@ export class OpenDatabases {
     }
     let released = false;
     return {
-      instance,
-      release: () => {
+      connection,
+      release: (reusable) => {
         if (released) return;
         released = true;
         current.users--;
+        if (reusable && this.#entries.get(path) === current) current.idle.push(connection);
+        else connection.close();
         this.#evict();
       },
     };
@@ -55,10 +64,7 @@ export class OpenDatabases {
   async closeAll(): Promise<void> {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
-    for (const entry of entries) {
-      const instance = await entry.instance.catch(() => undefined);
-      instance?.closeSync();
-    }
+    for (const entry of entries) await close(entry);
   }
 
   #evict(): void {
@@ -69,10 +75,13 @@ export class OpenDatabases {
     for (const [path, entry] of idle) {
       if (this.#entries.size <= this.#capacity) return;
       this.#entries.delete(path);
-      void entry.instance.then(
-        (instance) => instance.closeSync(),
-        () => {},
-      );
+      void close(entry);
     }
   }
+}
+
+async function close(entry: Entry): Promise<void> {
+  for (const connection of entry.idle.splice(0)) connection.close();
+  const instance = await entry.instance.catch(() => undefined);
+  instance?.closeSync();
 }

@@ -10,7 +10,9 @@ export function abortableFetch(fetchFn: typeof globalThis.fetch): typeof globalT
   return async (input, init) => {
     const response = await fetchFn(input, init);
     const signal = init?.signal;
-    if (!signal || response.body === null) return response;
+    // A unary answer arrives whole with its headers; only streams stay open long enough to need this.
+    const streaming = /^application\/(connect\+|grpc-web)/.test(response.headers.get("content-type") ?? "");
+    if (!signal || !streaming || response.body === null) return response;
     const source = response.body.getReader();
     const cancel = () => {
       source.cancel(signal.reason).catch(() => undefined);

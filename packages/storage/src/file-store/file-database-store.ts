@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { constants as fsConstants } from "node:fs";
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { constants as fsConstants, readFileSync, statSync } from "node:fs";
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   DatabaseInfo,
@@ -66,12 +66,15 @@ export class FileDatabaseStore implements DatabaseStore {
     validateDatabaseName(database);
     const id = snapshot === undefined || snapshot === "" ? await this.#readHead(database) : snapshot;
     const path = this.#snapshotFile(database, id);
+    // Every query resolves its snapshot here: one synchronous stat of a local file costs microseconds, where each
+    // asynchronous file operation is a trip through libuv's thread pool.
+    let created: Date;
     try {
-      await stat(path);
+      created = statSync(path).mtime;
     } catch {
       throw new StorageError("not_found", `database "${database}" has no snapshot "${id}"`);
     }
-    return { snapshot: await this.#snapshotInfo(database, id), path, release: () => {} };
+    return { snapshot: { database, id, createdAt: created }, path, release: () => {} };
   }
 
   async beginWrite(database: string): Promise<WriteSession> {
@@ -127,7 +130,7 @@ export class FileDatabaseStore implements DatabaseStore {
 
   async #readHead(name: string): Promise<string> {
     try {
-      return (await readFile(join(this.#databaseDir(name), "head"), "utf8")).trim();
+      return readFileSync(join(this.#databaseDir(name), "head"), "utf8").trim();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new StorageError("not_found", `database "${name}" does not exist`);

@@ -1,0 +1,124 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type {
+  DuckDBBlobValue,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBPreparedStatement,
+} from "@duckdb/node-api";
+
+/** One row of the extension's `openduck_arrow_ipc` table function. */
+export type IpcRow =
+  | { kind: "schema"; info: SchemaInfo; ipc: Uint8Array }
+  | { kind: "progress"; info: ProgressInfo }
+  | { kind: "batch"; rowCount: number; ipc: Uint8Array }
+  | { kind: "end"; info: EndInfo };
+
+export interface SchemaInfo {
+  statement_type: string;
+  result: "rows" | "changed_rows" | "nothing";
+  columns: { name: string; type: string }[];
+}
+
+export interface ProgressInfo {
+  percentage: number;
+  rows_processed: number;
+  total_rows: number;
+}
+
+export interface EndInfo {
+  rows: number;
+  rows_affected?: number;
+}
+
+export interface BatchSize {
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * A connection of an open database that runs SQL through the extension's
+ * `openduck_arrow_ipc`, which executes it on a connection of its own to the
+ * same database and turns the result into Arrow IPC messages in C++. The
+ * call is prepared once, so a query costs one execution and one fetch per
+ * chunk of messages; pulling lazily keeps memory bounded, because DuckDB
+ * produces the next batch only when the consumer asks for it.
+ */
+export class IpcConnection {
+  readonly #connection: DuckDBConnection;
+  readonly #statement: DuckDBPreparedStatement;
+
+  private constructor(connection: DuckDBConnection, statement: DuckDBPreparedStatement) {
+    this.#connection = connection;
+    this.#statement = statement;
+  }
+
+  static async open(instance: DuckDBInstance): Promise<IpcConnection> {
+    const connection = await instance.connect();
+    try {
+      const statement = await connection.prepare(
+        "SELECT kind, row_count, info, ipc FROM openduck_arrow_ipc($1, batch_rows := $2, batch_bytes := $3)",
+      );
+      return new IpcConnection(connection, statement);
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+  }
+
+  /** Runs SQL; the stream ends with the "end" row, when the connection is idle again. */
+  async *run(sql: string, size: BatchSize): AsyncGenerator<IpcRow> {
+    this.#statement.bindVarchar(1, sql);
+    this.#statement.bindBigInt(2, BigInt(size.rows));
+    this.#statement.bindBigInt(3, BigInt(size.bytes));
+    const result = await this.#statement.stream();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      // The function always ends with an "end" row: a stream that stops short of it was interrupted (node-api
+      // reports an interrupt during fetchChunk as the end of the result).
+      if (chunk === null || chunk.rowCount === 0) {
+        throw new ConnectError("the query was interrupted", Code.Canceled);
+      }
+      const kinds = chunk.getColumnVector(0);
+      const counts = chunk.getColumnVector(1);
+      const infos = chunk.getColumnVector(2);
+      const blobs = chunk.getColumnVector(3);
+      for (let row = 0; row < chunk.rowCount; row++) {
+        const kind = kinds.getItem(row) as IpcRow["kind"];
+        const info = infos.getItem(row) as string | null;
+        const blob = blobs.getItem(row) as DuckDBBlobValue | null;
+        switch (kind) {
+          case "schema":
+            yield {
+              kind,
+              info: JSON.parse(info ?? "{}") as SchemaInfo,
+              ipc: blob?.bytes ?? new Uint8Array(),
+            };
+            break;
+          case "progress":
+            yield { kind, info: JSON.parse(info ?? "{}") as ProgressInfo };
+            break;
+          case "batch":
+            yield { kind, rowCount: Number(counts.getItem(row)), ipc: blob?.bytes ?? new Uint8Array() };
+            break;
+          case "end":
+            // Finish the call before handing out the end: the function's inner connection (and a write's
+            // transaction) lives until the outer query completes, and the caller may checkpoint right after.
+            await result.fetchChunk();
+            yield { kind, info: JSON.parse(info ?? "{}") as EndInfo };
+            return;
+          default:
+            throw new Error(`openduck_arrow_ipc returned an unknown row kind ${JSON.stringify(kind)}`);
+        }
+      }
+    }
+  }
+
+  interrupt(): void {
+    this.#connection.interrupt();
+  }
+
+  close(): void {
+    this.#statement.destroySync();
+    this.#connection.closeSync();
+  }
+}
