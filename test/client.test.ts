@@ -1,32 +1,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type OpenDuckProcess,
-  serveReady,
-  startOpenDuck,
-  temporaryDirectory,
-} from "./support/openduck-process.js";
+import { type OpenDuckProcess, serveTestDatabase } from "./support/openduck-process.js";
 
 const token = "client-test-token";
 let server: OpenDuckProcess;
-let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  let dir: string;
-  [dir, cleanup] = await temporaryDirectory("openduck-client-");
-  server = await startOpenDuck(
-    ["serve", "-d", "mydb", "--port", "0", "--data", dir, "--memory-limit", "256MB"],
-    {
-      env: { OPENDUCK_TOKEN: token },
-      ready: serveReady,
-    },
-  );
+  server = await serveTestDatabase(token, { args: ["--memory-limit", "256MB"] });
 });
 
 afterAll(async () => {
   expect(await server.stop()).toBe(0);
-  await cleanup();
 });
 
 describe.each(["connect", "grpc-web"] as const)("OpenDuckClient over %s", (protocol) => {

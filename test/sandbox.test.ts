@@ -2,31 +2,19 @@ import { existsSync } from "node:fs";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type OpenDuckProcess,
-  serveReady,
-  startOpenDuck,
-  temporaryDirectory,
-} from "./support/openduck-process.js";
+import { type OpenDuckProcess, serveTestDatabase } from "./support/openduck-process.js";
 
 const token = "sandbox-test-token";
 let server: OpenDuckProcess;
-let cleanup: () => Promise<void>;
 let client: OpenDuckClient;
 
 beforeAll(async () => {
-  let dir: string;
-  [dir, cleanup] = await temporaryDirectory("openduck-sandbox-");
-  server = await startOpenDuck(["serve", "-d", "mydb", "--port", "0", "--data", dir], {
-    env: { OPENDUCK_TOKEN: token },
-    ready: serveReady,
-  });
+  server = await serveTestDatabase(token);
   client = new OpenDuckClient({ endpoint: server.url, token });
 });
 
 afterAll(async () => {
   expect(await server.stop()).toBe(0);
-  await cleanup();
 });
 
 const outside = `/tmp/openduck-sandbox-${process.pid}`;

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type OpenDuckProcess,
   serveReady,
+  serveTestDatabase,
   startOpenDuck,
   temporaryDirectory,
 } from "./support/openduck-process.js";
 
 const token = "serve-test-token";
 let server: OpenDuckProcess;
-let cleanup: () => Promise<void>;
 
 function executeQuery(body: unknown, authorization?: string) {
   return fetch(`${server.url}/openduck.v1.ExecutionService/ExecuteQuery`, {
@@ -23,17 +23,11 @@ function executeQuery(body: unknown, authorization?: string) {
 }
 
 beforeAll(async () => {
-  let dir: string;
-  [dir, cleanup] = await temporaryDirectory("openduck-serve-");
-  server = await startOpenDuck(["serve", "-d", "mydb", "--port", "0", "--data", dir], {
-    env: { OPENDUCK_TOKEN: token },
-    ready: serveReady,
-  });
+  server = await serveTestDatabase(token);
 });
 
 afterAll(async () => {
   expect(await server.stop()).toBe(0);
-  await cleanup();
 });
 
 describe("openduck serve", () => {

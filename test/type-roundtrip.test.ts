@@ -4,12 +4,7 @@ import type { Table } from "apache-arrow";
 import { OpenDuckClient, type QueryOptions } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonical, duckdbColumnsFromArrow, extensionName } from "./support/duckdb-values-from-arrow.js";
-import {
-  type OpenDuckProcess,
-  serveReady,
-  startOpenDuck,
-  temporaryDirectory,
-} from "./support/openduck-process.js";
+import { type OpenDuckProcess, serveTestDatabase } from "./support/openduck-process.js";
 
 /*
  * Acceptance: a table holding every DuckDB 1.4 type comes back through the client equal to what a local
@@ -398,7 +393,6 @@ const selectAll = "SELECT * FROM all_types ORDER BY id";
 const columnNames = columns.map(([name]) => name);
 
 let server: OpenDuckProcess;
-let cleanup: () => Promise<void>;
 let local: DuckDBConnection;
 let localInstance: DuckDBInstance;
 /** What local DuckDB returns for `selectAll`, canonical, by column. */
@@ -416,12 +410,7 @@ function canonicalColumns(values: DuckDBValue[][]): unknown[][] {
 }
 
 beforeAll(async () => {
-  let dir: string;
-  [dir, cleanup] = await temporaryDirectory("openduck-types-");
-  server = await startOpenDuck(["serve", "-d", "mydb", "--port", "0", "--data", dir], {
-    env: { OPENDUCK_TOKEN: token, TZ: serverTimeZone },
-    ready: serveReady,
-  });
+  server = await serveTestDatabase(token, { env: { TZ: serverTimeZone } });
   const client = new OpenDuckClient({ endpoint: server.url, token });
   for (const sql of setupSql) await client.execute("mydb", sql);
 
@@ -437,7 +426,6 @@ afterAll(async () => {
   local?.closeSync();
   localInstance?.closeSync();
   expect(await server.stop()).toBe(0);
-  await cleanup();
 });
 
 function arrowTypes(table: Table): string[] {

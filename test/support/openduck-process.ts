@@ -81,3 +81,32 @@ export async function temporaryDirectory(prefix: string): Promise<[string, () =>
 
 export const serveReady = /endpoint: (http:\/\/\S+)/;
 export const workerReady = /worker at (http:\/\/\S+) registered/;
+
+/**
+ * `openduck serve -d mydb` on a free port over a fresh data directory, with
+ * `token` as OPENDUCK_TOKEN. `stop()` also removes the directory.
+ */
+export async function serveTestDatabase(
+  token: string,
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<OpenDuckProcess> {
+  const [dir, remove] = await temporaryDirectory("openduck-test-");
+  const server = await startOpenDuck(
+    ["serve", "-d", "mydb", "--port", "0", "--data", dir, ...(options.args ?? [])],
+    {
+      env: { OPENDUCK_TOKEN: token, ...options.env },
+      ready: serveReady,
+    },
+  ).catch(async (error: unknown) => {
+    await remove();
+    throw error;
+  });
+  return {
+    ...server,
+    stop: async () => {
+      const code = await server.stop();
+      await remove();
+      return code;
+    },
+  };
+}
