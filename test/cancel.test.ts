@@ -4,10 +4,9 @@ import { serve } from "@hono/node-server";
 import { DuckDBWorker, type Worker } from "@openduck/engine";
 import { createGatewayApp } from "@openduck/gateway";
 import type { ExecuteRequest, ExecuteResponse } from "@openduck/protocol";
-import { FileDatabaseStore } from "@openduck/storage";
 import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { temporaryDirectory } from "./support/openduck-process.js";
+import { BackendServers, testStorage } from "./support/storage-backends.js";
 
 /** Wraps the real worker to observe when DuckDB's execution really ended. */
 class ObservedWorker implements Worker {
@@ -38,9 +37,9 @@ let endpoint: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const [dir, remove] = await temporaryDirectory("openduck-cancel-");
-  const store = new FileDatabaseStore(dir);
-  worker = new DuckDBWorker({ store, scratchDirectory: join(dir, "scratch") });
+  const storage = await testStorage(new BackendServers(), "pglite", "filesystem");
+  const store = await storage.open();
+  worker = new DuckDBWorker({ store, scratchDirectory: join(storage.dataDirectory, "duckdb") });
   await worker.createDatabase("mydb");
   observed = new ObservedWorker(worker);
   const app = createGatewayApp({
@@ -55,7 +54,8 @@ beforeAll(async () => {
   close = async () => {
     await new Promise((resolve) => server.close(resolve));
     await worker.close();
-    await remove();
+    await store.close();
+    await storage.cleanup();
   };
 });
 

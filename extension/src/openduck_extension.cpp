@@ -1,7 +1,10 @@
 #include "openduck_extension.hpp"
 
 #include "functions/arrow_ipc_function.hpp"
+#include "paged/paged_file_system.hpp"
+#include "paged/paged_storage_extension.hpp"
 
+#include "duckdb/main/config.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
 
 namespace openduck {
@@ -9,6 +12,11 @@ namespace openduck {
 void OpenDuckExtension::Load(duckdb::ExtensionLoader &loader) {
 	loader.SetDescription("OpenDuck: DuckDB in the cloud");
 	loader.RegisterFunction(ArrowIpcFunction::GetFunction());
+
+	auto &db = loader.GetDatabaseInstance();
+	db.GetFileSystem().RegisterSubSystem(duckdb::make_uniq<PagedFileSystem>());
+	duckdb::DBConfig::GetConfig(db).storage_extensions[PagedStorageExtension::NAME] =
+	    duckdb::make_uniq<PagedStorageExtension>();
 }
 
 std::string OpenDuckExtension::Name() {

@@ -1,9 +1,11 @@
 // Smoke test of the node variant of the openduck extension under @duckdb/node-api:
 //   node extension/test/node_smoke.mjs [path/to/node/openduck.duckdb_extension]
 // Streams 10M rows through openduck_arrow_ipc and reports throughput, then checks that
-// connection.interrupt() stops a long scan that never produces a row. Exits non-zero on failure.
+// connection.interrupt() stops a long scan that never produces a row, then attaches a paged database
+// (odpages:) read-only and writable. Exits non-zero on failure.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -120,6 +122,105 @@ async function interruptLatency(connection) {
   );
 }
 
+// Page layout of packages/storage/FORMAT.md §1 and the page table / dirty list formats of extension/README.md.
+const HEADER_PAGE = 12288;
+const BLOCK_PAGE = 262144;
+
+function pageRanges(length) {
+  const ranges = [];
+  for (let start = 0; start < length; start = ranges.length === 1 ? HEADER_PAGE : start + BLOCK_PAGE) {
+    const end = Math.min(length, ranges.length === 0 ? HEADER_PAGE : start + BLOCK_PAGE);
+    ranges.push([start, end]);
+    if (end === length) break;
+  }
+  return ranges;
+}
+
+// Writes <path>.pages and two layer files holding the pages of `data` in reverse order.
+function writePaged(data, path) {
+  const ranges = pageRanges(data.length);
+  const layers = [[], []];
+  const sizes = [0, 0];
+  const entries = new Array(ranges.length);
+  ranges.map((range, page) => [range, page]).reverse().forEach(([[start, end], page], position) => {
+    const layer = position % 2;
+    entries[page] = [layer, sizes[layer], end - start];
+    layers[layer].push(data.subarray(start, end));
+    sizes[layer] += end - start;
+  });
+  const sources = layers.map((parts, layer) => {
+    const name = `${path}.layer${layer}`;
+    writeFileSync(name, Buffer.concat(parts));
+    return Buffer.from(name);
+  });
+  const header = Buffer.alloc(20);
+  header.writeUInt32LE(0x5450444f, 0);
+  header.writeUInt32LE(1, 4);
+  header.writeBigUInt64LE(BigInt(data.length), 8);
+  header.writeUInt32LE(sources.length, 16);
+  const parts = [header];
+  for (const source of sources) {
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(source.length);
+    parts.push(size, source);
+  }
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(entries.length);
+  parts.push(count);
+  for (const [source, offset, length] of entries) {
+    const entry = Buffer.alloc(16);
+    entry.writeUInt32LE(source, 0);
+    entry.writeBigUInt64LE(BigInt(offset), 4);
+    entry.writeUInt32LE(length, 12);
+    parts.push(entry);
+  }
+  writeFileSync(`${path}.pages`, Buffer.concat(parts));
+}
+
+async function pagedDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'openduck-paged-'));
+  try {
+    const source = join(dir, 'source.duckdb');
+    const creator = await DuckDBInstance.create(source);
+    const creating = await creator.connect();
+    await creating.run('CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(300000)');
+    const summary = 'SELECT count(*)::INTEGER, sum(i)::BIGINT, max(s) FROM ';
+    const expected = (await creating.runAndReadAll(summary + 't')).getRows();
+    creating.closeSync();
+    creator.closeSync();
+    const path = join(dir, 'db.duckdb');
+    writePaged(readFileSync(source), path);
+
+    const instance = await DuckDBInstance.create(':memory:', { allow_unsigned_extensions: 'true' });
+    const connection = await instance.connect();
+    await connection.run(`LOAD ${sqlString(extensionPath)}`);
+    await connection.run(`ATTACH ${sqlString(`odpages:${path}`)} AS reader (READ_ONLY)`);
+    const read = await connection.runAndReadAll(summary + 'reader.t');
+    assert.deepEqual(read.getRows(), expected);
+    await connection.run('DETACH reader');
+
+    await connection.run(`ATTACH ${sqlString(`odpages:${path}`)} AS writer`);
+    await connection.run("INSERT INTO writer.t VALUES (-1, 'from node')");
+    await connection.run('CHECKPOINT writer');
+    await connection.run('DETACH writer');
+    const dirty = readFileSync(`${path}.dirty`);
+    assert.equal(dirty.readUInt32LE(0), 0x5044444f);
+    const pages = dirty.readUInt32LE(16);
+    assert.ok(pages > 0 && dirty.length === 20 + 4 * pages, 'the dirty list names the changed pages');
+    assert.ok(existsSync(`${path}.overlay`) && !existsSync(path) && !existsSync(`${path}.wal`));
+
+    await connection.run(`ATTACH ${sqlString(`odpages:${path}`)} AS again (READ_ONLY)`);
+    const again = await connection.runAndReadAll('SELECT count(*)::INTEGER FROM again.t WHERE i = -1');
+    assert.deepEqual(again.getRows(), [[1]]);
+    connection.closeSync();
+    instance.closeSync();
+    const total = pageRanges(readFileSync(source).length).length;
+    console.log(`paged: read ${total} pages from 2 layers; a 1-row insert dirtied ${pages}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (!existsSync(extensionPath)) {
   console.error(`node variant not found at ${extensionPath}; run extension/build.sh first`);
   process.exit(1);
@@ -127,4 +228,5 @@ if (!existsSync(extensionPath)) {
 const connection = await openConnection();
 await throughput(connection);
 await interruptLatency(connection);
-console.log('node smoke: 2 passed, 0 failed');
+await pagedDatabase();
+console.log('node smoke: 3 passed, 0 failed');

@@ -1,6 +1,8 @@
 #include "functions/inner_query.hpp"
 
+#include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/main/client_config.hpp"
+#include "duckdb/main/client_data.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/stream_query_result.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
@@ -22,6 +24,12 @@ using namespace duckdb;
 
 InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p) : outer(outer_p), sql(std::move(sql_p)) {
 	connection = make_uniq<Connection>(DatabaseInstance::GetDatabase(outer));
+	// The SQL was written for the caller's session: unqualified names resolve where they would there (the
+	// caller's USE), not in the instance's default database.
+	auto &caller_path = ClientData::Get(outer).catalog_search_path->GetSetPaths();
+	if (!caller_path.empty()) {
+		ClientData::Get(*connection->context).catalog_search_path->Set(caller_path, CatalogSetPathType::SET_DIRECTLY);
+	}
 	// DuckDB only tracks a query's progress while a progress bar is enabled; it is never printed.
 	auto &config = ClientConfig::GetConfig(*connection->context);
 	config.enable_progress_bar = true;

@@ -17,7 +17,7 @@ import { defaultExtensionPath } from "./extension-path.js";
 import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./ipc-connection.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
-import { openSandboxedDatabase, type SandboxLimits } from "./sandbox.js";
+import { finishWrite, openSandboxedDatabase, type SandboxLimits } from "./sandbox.js";
 import type { Worker } from "./worker.js";
 
 export interface DuckDBWorkerOptions {
@@ -111,7 +111,7 @@ export class DuckDBWorker implements Worker {
       maxTempDirectorySize: options.limits?.maxTempDirectorySize ?? "10GB",
       tempDirectory: join(this.#scratch, "spill"),
     };
-    this.#open = new OpenDatabases(options.openDatabases ?? 4, (path) => this.#openDatabase(path, true));
+    this.#open = new OpenDatabases(options.openDatabases ?? 4);
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 10 * 60 * 1000;
     this.#maxWriteResultBytes = options.maxWriteResultBytes ?? 64 * 1024 * 1024;
   }
@@ -187,28 +187,36 @@ export class DuckDBWorker implements Worker {
   }
 
   async *#read(request: ExecuteRequest, size: BatchSize, signal: AbortSignal, started: number) {
-    const opened = await this.#store.openSnapshot(request.database, request.snapshot || undefined);
-    try {
-      const { connection, release } = await this.#open.acquire(opened.path);
-      let finished = false;
-      try {
-        for await (const message of this.#run(
-          connection,
-          request.sql,
-          size,
-          signal,
-          started,
-          opened.snapshot.id,
-          false,
-        )) {
-          finished = message.payload.case === "end";
-          yield message;
+    const snapshot = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
+    const { connection, release } = await this.#open.acquire(
+      `${snapshot.database}@${snapshot.id}`,
+      async () => {
+        const opened = await this.#store.openSnapshot(snapshot);
+        try {
+          const instance = await this.#openDatabase(opened.attachPath, snapshot.database, true);
+          return { instance, database: snapshot.database, release: opened.release };
+        } catch (error) {
+          opened.release();
+          throw error;
         }
-      } finally {
-        release(finished);
+      },
+    );
+    let finished = false;
+    try {
+      for await (const message of this.#run(
+        connection,
+        request.sql,
+        size,
+        signal,
+        started,
+        snapshot.id,
+        false,
+      )) {
+        finished = message.payload.case === "end";
+        yield message;
       }
     } finally {
-      opened.release();
+      release(finished);
     }
   }
 
@@ -221,9 +229,9 @@ export class DuckDBWorker implements Worker {
     const session = await this.#store.beginWrite(request.database);
     try {
       const held: ExecuteResponse[] = [];
-      const instance = await this.#openDatabase(session.path, false);
+      const instance = await this.#openDatabase(session.attachPath, request.database, false);
       try {
-        const connection = await IpcConnection.open(instance);
+        const connection = await IpcConnection.open(instance, request.database);
         try {
           let bytes = 0;
           for await (const message of this.#run(connection, request.sql, size, signal, started, "", true)) {
@@ -241,12 +249,7 @@ export class DuckDBWorker implements Worker {
         } finally {
           connection.close();
         }
-        const checkpoint = await instance.connect();
-        try {
-          await checkpoint.run("CHECKPOINT");
-        } finally {
-          checkpoint.closeSync();
-        }
+        await finishWrite(instance, request.database);
       } finally {
         instance.closeSync();
       }
@@ -303,8 +306,9 @@ export class DuckDBWorker implements Worker {
     }
   }
 
-  #openDatabase(path: string, readOnly: boolean): Promise<DuckDBInstance> {
-    return openSandboxedDatabase(path, {
+  #openDatabase(attachPath: string, database: string, readOnly: boolean): Promise<DuckDBInstance> {
+    return openSandboxedDatabase(attachPath, {
+      database,
       readOnly,
       extensionPath: this.#extensionPath,
       limits: this.#limits,

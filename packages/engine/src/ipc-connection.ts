@@ -5,6 +5,7 @@ import type {
   DuckDBInstance,
   DuckDBPreparedStatement,
 } from "@duckdb/node-api";
+import { useDatabase } from "./sandbox.js";
 
 /** One row of the extension's `openduck_arrow_ipc` table function. */
 export type IpcRow =
@@ -52,9 +53,11 @@ export class IpcConnection {
     this.#statement = statement;
   }
 
-  static async open(instance: DuckDBInstance): Promise<IpcConnection> {
+  /** A connection whose unqualified names resolve in `database`. */
+  static async open(instance: DuckDBInstance, database: string): Promise<IpcConnection> {
     const connection = await instance.connect();
     try {
+      await connection.run(useDatabase(database));
       const statement = await connection.prepare(
         "SELECT kind, row_count, info, ipc FROM openduck_arrow_ipc($1, batch_rows := $2, batch_bytes := $3)",
       );

@@ -1,8 +1,15 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { IpcConnection } from "./ipc-connection.js";
 
+/** An open snapshot: the DuckDB instance over it, and what to release once it is closed. */
+export interface OpenDatabase {
+  instance: DuckDBInstance;
+  database: string;
+  release(): void;
+}
+
 interface Entry {
-  instance: Promise<DuckDBInstance>;
+  open: Promise<OpenDatabase>;
   idle: IpcConnection[];
   users: number;
   lastUsed: number;
@@ -10,41 +17,43 @@ interface Entry {
 
 /**
  * Keeps recently used snapshots open, with connections ready to query them:
- * opening a DuckDB file, connecting and preparing cost far more than a small
- * query. Snapshot files never change, so an open instance stays valid for as
- * long as it is kept; the least recently used idle ones are closed beyond
+ * fetching layers, opening DuckDB, connecting and preparing cost far more
+ * than a small query. Snapshots never change, so an open one stays valid for
+ * as long as it is kept; the least recently used idle ones are closed beyond
  * `capacity`.
  */
 export class OpenDatabases {
   readonly #entries = new Map<string, Entry>();
   readonly #capacity: number;
-  readonly #open: (path: string) => Promise<DuckDBInstance>;
 
-  constructor(capacity: number, open: (path: string) => Promise<DuckDBInstance>) {
+  constructor(capacity: number) {
     this.#capacity = capacity;
-    this.#open = open;
   }
 
   /**
-   * Lends a connection to the database file at `path`. Give it back with
-   * `release(true)` when its query ran to the end, so the next query reuses
-   * it; `release(false)` closes it.
+   * Lends a connection to the snapshot `key`, opening it with `open` unless
+   * it is open. Give it back with `release(true)` when its query ran to the
+   * end, so the next query reuses it; `release(false)` closes it.
    */
-  async acquire(path: string): Promise<{ connection: IpcConnection; release: (reusable: boolean) => void }> {
-    let entry = this.#entries.get(path);
+  async acquire(
+    key: string,
+    open: () => Promise<OpenDatabase>,
+  ): Promise<{ connection: IpcConnection; release: (reusable: boolean) => void }> {
+    let entry = this.#entries.get(key);
     if (entry === undefined) {
-      entry = { instance: this.#open(path), idle: [], users: 0, lastUsed: 0 };
-      this.#entries.set(path, entry);
+      entry = { open: open(), idle: [], users: 0, lastUsed: 0 };
+      this.#entries.set(key, entry);
     }
     entry.users++;
     entry.lastUsed = performance.now();
     const current = entry;
     let connection: IpcConnection;
     try {
-      connection = current.idle.pop() ?? (await IpcConnection.open(await current.instance));
+      const database = await current.open;
+      connection = current.idle.pop() ?? (await IpcConnection.open(database.instance, database.database));
     } catch (error) {
       current.users--;
-      if (this.#entries.get(path) === current) this.#entries.delete(path);
+      if (this.#entries.get(key) === current) this.#entries.delete(key);
       throw error;
     }
     let released = false;
@@ -54,7 +63,7 @@ export class OpenDatabases {
         if (released) return;
         released = true;
         current.users--;
-        if (reusable && this.#entries.get(path) === current) current.idle.push(connection);
+        if (reusable && this.#entries.get(key) === current) current.idle.push(connection);
         else connection.close();
         this.#evict();
       },
@@ -72,9 +81,9 @@ export class OpenDatabases {
     const idle = [...this.#entries.entries()]
       .filter(([, entry]) => entry.users === 0)
       .sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
-    for (const [path, entry] of idle) {
+    for (const [key, entry] of idle) {
       if (this.#entries.size <= this.#capacity) return;
-      this.#entries.delete(path);
+      this.#entries.delete(key);
       void close(entry);
     }
   }
@@ -82,6 +91,7 @@ export class OpenDatabases {
 
 async function close(entry: Entry): Promise<void> {
   for (const connection of entry.idle.splice(0)) connection.close();
-  const instance = await entry.instance.catch(() => undefined);
-  instance?.closeSync();
+  const database = await entry.open.catch(() => undefined);
+  database?.instance.closeSync();
+  database?.release();
 }

@@ -9,20 +9,30 @@ export interface SandboxLimits {
   maxTempDirectorySize: string;
 }
 
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /**
- * Opens a DuckDB database for remote SQL: our extension is loaded while
- * that is still allowed, then host files, the network, extension loading and
- * every setting are shut off for good (`lock_configuration`). Statement kinds
- * DuckDB would still allow (ATTACH of in-memory databases, DETACH, LOAD of a
- * built-in extension) are refused by the extension before they run.
+ * Opens a database for remote SQL: DuckDB starts in memory, our extension is
+ * loaded and the snapshot attached (through the extension's `odpages:` file
+ * system) while that is still allowed, then host files, the network,
+ * extension loading and every setting are shut off for good
+ * (`lock_configuration`). Statement kinds DuckDB would still allow (ATTACH
+ * of in-memory databases, DETACH, LOAD of a built-in extension) are refused
+ * by the extension before they run. Connections must `USE` the database
+ * (see `useDatabase`).
  */
 export async function openSandboxedDatabase(
-  path: string,
-  options: { readOnly: boolean; extensionPath: string; limits: SandboxLimits },
+  attachPath: string,
+  options: { database: string; readOnly: boolean; extensionPath: string; limits: SandboxLimits },
 ): Promise<DuckDBInstance> {
   const { limits } = options;
-  const instance = await DuckDBInstance.create(path, {
-    access_mode: options.readOnly ? "READ_ONLY" : "READ_WRITE",
+  const instance = await DuckDBInstance.create(":memory:", {
     allow_unsigned_extensions: "true",
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
@@ -35,14 +45,34 @@ export async function openSandboxedDatabase(
   });
   const setup = await instance.connect();
   try {
-    await setup.run(`LOAD '${options.extensionPath.replaceAll("'", "''")}'`);
+    await setup.run(`LOAD ${literal(options.extensionPath)}`);
+    await setup.run(
+      `ATTACH ${literal(attachPath)} AS ${quote(options.database)}${options.readOnly ? " (READ_ONLY)" : ""}`,
+    );
     await setup.run("SET enable_external_access = false");
     await setup.run("SET lock_configuration = true");
   } catch (error) {
+    setup.closeSync();
     instance.closeSync();
     throw error;
   } finally {
     setup.closeSync();
   }
   return instance;
+}
+
+/** The statement that makes a connection's unqualified names resolve in the attached database. */
+export function useDatabase(database: string): string {
+  return `USE ${quote(database)}`;
+}
+
+/** Checkpoints and detaches a written database, so every page DuckDB changed is on record before the commit. */
+export async function finishWrite(instance: DuckDBInstance, database: string): Promise<void> {
+  const connection = await instance.connect();
+  try {
+    await connection.run(`CHECKPOINT ${quote(database)}`);
+    await connection.run(`DETACH ${quote(database)}`);
+  } finally {
+    connection.closeSync();
+  }
 }

@@ -1,7 +1,8 @@
 import type { Worker } from "@openduck/engine";
-import { ExecutionService, WorkerRegistryService } from "@openduck/protocol";
+import { AdminService, ExecutionService, WorkerRegistryService } from "@openduck/protocol";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { type Administration, adminService } from "./admin-service.js";
 import { bearerAuth, secretsMatch } from "./bearer-auth.js";
 import { mountConnectRoutes } from "./connect-routes.js";
 import { executionService } from "./execution-service.js";
@@ -17,6 +18,8 @@ export interface GatewayAppOptions {
   secret: string;
   /** When set, workers in other processes can register at this gateway. */
   registry?: WorkerRegistry;
+  /** When set (the gateway runs with its storage), AdminService is served to holders of the secret. */
+  administration?: Administration;
   defaultInlineLimitBytes?: number;
   /** Largest request message accepted. */
   maxRequestBytes?: number;
@@ -69,12 +72,16 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
       ),
     { interceptors: [bearerAuth(options.acceptsToken)], readMaxBytes },
   );
-  const { registry } = options;
+  const internal = {
+    interceptors: [bearerAuth((token) => secretsMatch(token, options.secret))],
+    readMaxBytes,
+  };
+  const { registry, administration } = options;
   if (registry !== undefined) {
-    mountConnectRoutes(app, (router) => router.service(WorkerRegistryService, registry.service()), {
-      interceptors: [bearerAuth((token) => secretsMatch(token, options.secret))],
-      readMaxBytes,
-    });
+    mountConnectRoutes(app, (router) => router.service(WorkerRegistryService, registry.service()), internal);
+  }
+  if (administration !== undefined) {
+    mountConnectRoutes(app, (router) => router.service(AdminService, adminService(administration)), internal);
   }
   return app;
 }

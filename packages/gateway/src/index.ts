@@ -1,3 +1,4 @@
+export { type Administration, adminService } from "./admin-service.js";
 export { bearerToken, secretsMatch } from "./bearer-auth.js";
 export { createGatewayApp, type GatewayAppOptions } from "./gateway-app.js";
 export { QueryHandles } from "./query-handle.js";

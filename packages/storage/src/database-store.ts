@@ -1,22 +1,34 @@
 /**
  * The storage contract the engine relies on. A database is one DuckDB
  * database file; every committed write produces a new immutable snapshot of
- * it. Readers open a snapshot as a local file that stays unchanged until they
- * release it; a writer gets a private copy of the head, changes it, and
- * commits it as the next snapshot only if nobody committed in between.
+ * it. Readers open a snapshot as a path DuckDB attaches (through the
+ * extension's `odpages:` file system) that stays unchanged until they release
+ * it; a writer gets a private, writable view of the head and commits it as
+ * the next snapshot only if nobody committed in between.
  */
 export interface DatabaseStore {
   /** Registers a new database whose first snapshot is the DuckDB file at `initialFile`. */
   createDatabase(name: string, initialFile: string): Promise<SnapshotInfo>;
   listDatabases(): Promise<DatabaseInfo[]>;
+  /** Drops a database; `undropDatabase` brings it back within the retention window. */
+  dropDatabase(name: string): Promise<void>;
+  undropDatabase(name: string): Promise<DatabaseInfo>;
+  /** A new database with the contents of `source` at `snapshot` (default: its head), sharing its layers. */
+  cloneDatabase(source: string, target: string, snapshot?: string): Promise<SnapshotInfo>;
+  listSnapshots(database: string): Promise<SnapshotInfo[]>;
+  /** Gives a snapshot (default: the head) a name to pin it by; named snapshots are retained. */
+  nameSnapshot(database: string, name: string, snapshot?: string): Promise<SnapshotInfo>;
   /**
-   * Makes a snapshot readable as a local file: the head, or the snapshot a
-   * client pinned by id. Throws `not_found` for an unknown database or
-   * snapshot.
+   * The snapshot a client asks for: the head, or one pinned by id or name.
+   * Throws `not_found` for an unknown database or snapshot.
    */
-  openSnapshot(database: string, snapshot?: string): Promise<OpenedSnapshot>;
-  /** Starts a write on a private copy of the database's head. */
+  resolveSnapshot(database: string, snapshot?: string): Promise<SnapshotInfo>;
+  /** Makes a snapshot readable: fetches and verifies its layers. */
+  openSnapshot(snapshot: SnapshotInfo): Promise<OpenedSnapshot>;
+  /** Starts a write on a private, writable view of the database's head, waiting while another write holds it. */
   beginWrite(database: string): Promise<WriteSession>;
+  /** Deletes what no retained snapshot needs (FORMAT.md §7). */
+  collectGarbage(options?: { dryRun?: boolean }): Promise<GarbageReport>;
   close(): Promise<void>;
 }
 
@@ -30,26 +42,39 @@ export interface SnapshotInfo {
   database: string;
   id: string;
   createdAt: Date;
+  /** The DuckDB file's size in bytes. */
+  length: number;
+  names: string[];
 }
 
 export interface OpenedSnapshot {
   snapshot: SnapshotInfo;
-  /** A DuckDB database file to open read-only; unchanged until release(). */
-  path: string;
+  /** What DuckDB attaches, READ_ONLY: unchanged until release(). */
+  attachPath: string;
   release(): void;
 }
 
 export interface WriteSession {
   /** The snapshot the write started from. */
   base: SnapshotInfo;
-  /** A private, writable copy of the base's DuckDB file. */
-  path: string;
+  /** What DuckDB attaches, writable; its changes stay private until commit(). */
+  attachPath: string;
   /**
-   * Publishes the file at `path` (checkpointed and closed by the caller) as
+   * Publishes what DuckDB wrote (checkpointed and closed by the caller) as
    * the database's next snapshot. Throws `aborted` when another write
-   * committed first; nothing of this write is visible then.
+   * committed first or the lease was lost; nothing of this write is visible
+   * then.
    */
   commit(): Promise<SnapshotInfo>;
   /** Discards the write; safe to call after commit() or more than once. */
   abort(): Promise<void>;
+}
+
+export interface GarbageReport {
+  dryRun: boolean;
+  snapshotsDeleted: number;
+  databasesPurged: number;
+  layersDeleted: number;
+  bytesDeleted: number;
+  orphansDeleted: number;
 }

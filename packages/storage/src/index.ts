@@ -1,10 +1,21 @@
 export type {
   DatabaseInfo,
   DatabaseStore,
+  GarbageReport,
   OpenedSnapshot,
   SnapshotInfo,
   WriteSession,
 } from "./database-store.js";
 export { StorageError, type StorageErrorCode } from "./errors.js";
-export { FileDatabaseStore } from "./file-store/file-database-store.js";
-export { validateDatabaseName } from "./names.js";
+export {
+  type CommitPhase,
+  LayeredDatabaseStore,
+  type LayeredStoreOptions,
+} from "./layered-database-store.js";
+export { NeonSqlClient, type NeonSqlClientOptions } from "./metadata/neon-sql-client.js";
+export { PGliteSqlClient } from "./metadata/pglite-sql-client.js";
+export type { SqlClient, SqlTransaction } from "./metadata/sql-client.js";
+export { validateDatabaseName, validateSnapshotName } from "./names.js";
+export { FilesystemObjectStore } from "./object-store/filesystem-object-store.js";
+export type { ObjectStore, StoredObject } from "./object-store/object-store.js";
+export { S3ObjectStore, type S3ObjectStoreOptions } from "./object-store/s3-object-store.js";

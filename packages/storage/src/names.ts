@@ -16,3 +16,16 @@ export function validateDatabaseName(name: string): string {
   }
   return name;
 }
+
+const snapshotName = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
+
+/** Snapshot names start with a letter or underscore, so they never read as snapshot ids (digits). */
+export function validateSnapshotName(name: string): string {
+  if (!snapshotName.test(name)) {
+    throw new StorageError(
+      "invalid_argument",
+      `invalid snapshot name ${JSON.stringify(name)}: use a letter or underscore followed by letters, digits, "_", "." or "-" (at most 63 characters)`,
+    );
+  }
+  return name;
+}

@@ -1,13 +1,25 @@
+import { ConnectError } from "@connectrpc/connect";
 import { version } from "../version.js";
 import { gatewayCommand, gatewayUsage } from "./gateway-command.js";
 import { serveCommand, serveUsage } from "./serve-command.js";
 import { UsageError } from "./settings.js";
+import {
+  dbCommand,
+  dbUsage,
+  gcCommand,
+  gcUsage,
+  snapshotCommand,
+  snapshotUsage,
+} from "./storage-commands.js";
 import { workerCommand, workerUsage } from "./worker-command.js";
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   serve: { run: serveCommand, usage: serveUsage },
   gateway: { run: gatewayCommand, usage: gatewayUsage },
   worker: { run: workerCommand, usage: workerUsage },
+  db: { run: dbCommand, usage: dbUsage },
+  snapshot: { run: snapshotCommand, usage: snapshotUsage },
+  gc: { run: gcCommand, usage: gcUsage },
 };
 
 const usage = `OpenDuck ${version}: DuckDB in the cloud, open.
@@ -16,9 +28,12 @@ Usage:
   openduck serve     gateway and worker in one process (embedded defaults)
   openduck gateway   the gateway alone
   openduck worker    a worker for a gateway
+  openduck db        create, list, drop, undrop, clone databases
+  openduck snapshot  list and name snapshots
+  openduck gc        delete what no retained snapshot needs
   openduck help COMMAND
 
-Environment: OPENDUCK_TOKEN, OPENDUCK_SECRET, OPENDUCK_DATA_DIR.`;
+Environment: OPENDUCK_TOKEN, OPENDUCK_SECRET, OPENDUCK_DATA_DIR, OPENDUCK_POSTGRES_URL, OPENDUCK_S3_BUCKET.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -47,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`openduck ${name}: ${(error as Error).message}\n\n${command.usage}`);
       return 2;
     }
-    console.error(`openduck ${name}: ${(error as Error).message}`);
+    const message = error instanceof ConnectError ? error.rawMessage : (error as Error).message;
+    console.error(`openduck ${name}: ${message}`);
     return 1;
   }
 }

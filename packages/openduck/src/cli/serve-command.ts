@@ -4,15 +4,17 @@ import { version } from "../version.js";
 import { connectionBanner } from "./banner.js";
 import { listen, shutdownRequested } from "./http-listener.js";
 import { startLocalWorker, workerOptions } from "./local-worker.js";
-import { parsePort, resolveDataDirectory, resolveSecret, resolveToken } from "./settings.js";
+import { parsePort, resolveSecret, resolveToken } from "./settings.js";
+import { describeStorage, storageConfig, storageUsage } from "./storage-config.js";
 
 export const serveUsage = `openduck serve [-d|--database NAME]... [-t|--token TOKEN] [--port 7878] [--host 127.0.0.1]
-               [--data DIR] [--secret SECRET] [--memory-limit 1GB] [--threads N]
+               [--secret SECRET] [--memory-limit 1GB] [--threads N] STORAGE
 
-Runs the gateway and a worker in one process on embedded defaults: databases
-live under --data (default $OPENDUCK_DATA_DIR or ./.openduck). Each -d NAME is
-created if it does not exist. The token is -t, else $OPENDUCK_TOKEN, else a
-random one printed at start.`;
+Runs the gateway and a worker in one process. Each -d NAME is created if it
+does not exist. The token is -t, else $OPENDUCK_TOKEN, else a random one
+printed at start.
+
+${storageUsage}`;
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -26,28 +28,33 @@ export async function serveCommand(args: string[]): Promise<number> {
     },
   });
   const token = resolveToken(values.token);
-  const dataDirectory = resolveDataDirectory(values.data);
+  const secret = resolveSecret(values.secret, token.value);
+  const config = storageConfig(values);
   const port = parsePort(values.port, 7878);
-  const { worker, store } = await startLocalWorker(dataDirectory, values);
-  const app = createGatewayApp({
-    worker,
-    acceptsToken: (presented) => secretsMatch(presented, token.value),
-    secret: resolveSecret(values.secret, token.value),
-    version,
-  });
-  const listener = await listen(app, values.host ?? "127.0.0.1", port);
-  const databases = (await store.listDatabases()).map((database) => database.name);
-  console.log(
-    connectionBanner({
-      title: `OpenDuck ${version} serving ${dataDirectory}`,
-      url: listener.url,
-      token,
-      databases,
-    }),
-  );
-  await shutdownRequested();
-  await listener.close();
-  await worker.close();
-  await store.close();
+  const local = await startLocalWorker(config, values);
+  try {
+    const app = createGatewayApp({
+      worker: local.worker,
+      administration: local.administration,
+      acceptsToken: (presented) => secretsMatch(presented, token.value),
+      secret,
+      version,
+    });
+    const listener = await listen(app, values.host ?? "127.0.0.1", port);
+    local.advertise(listener.url, secret);
+    const databases = (await local.store.listDatabases()).map((database) => database.name);
+    console.log(
+      connectionBanner({
+        title: `OpenDuck ${version} serving ${describeStorage(config)}`,
+        url: listener.url,
+        token,
+        databases,
+      }),
+    );
+    await shutdownRequested();
+    await listener.close();
+  } finally {
+    await local.close();
+  }
   return 0;
 }

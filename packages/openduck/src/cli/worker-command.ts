@@ -6,14 +6,17 @@ import { WorkerRegistryService } from "@openduck/protocol";
 import { version } from "../version.js";
 import { listen, shutdownRequested } from "./http-listener.js";
 import { startLocalWorker, workerOptions } from "./local-worker.js";
-import { parsePort, resolveDataDirectory, resolveSecret, resolveToken, UsageError } from "./settings.js";
+import { parsePort, resolveSecret, resolveToken, UsageError } from "./settings.js";
+import { storageConfig, storageUsage } from "./storage-config.js";
 
 export const workerUsage = `openduck worker --gateway URL [-t|--token TOKEN] [--secret SECRET] [--port 0] [--host 127.0.0.1]
-                [--data DIR] [-d|--database NAME]... [--memory-limit 1GB] [--threads N]
+                [-d|--database NAME]... [--memory-limit 1GB] [--threads N] STORAGE
 
-Runs a worker that executes queries for the gateway at URL, over the
-databases in --data. It listens on --port (default: any free port) and keeps
-its registration with the gateway alive until stopped.`;
+Runs a worker that executes queries for the gateway at URL. It listens on
+--port (default: any free port) and keeps its registration with the gateway
+alive until stopped.
+
+${storageUsage}`;
 
 export async function workerCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -33,13 +36,16 @@ export async function workerCommand(args: string[]): Promise<number> {
     throw new UsageError("openduck worker needs the gateway's token (-t or OPENDUCK_TOKEN) or --secret");
   }
   const secret = resolveSecret(values.secret, token.value);
-  const dataDirectory = resolveDataDirectory(values.data);
-  const { worker, store } = await startLocalWorker(dataDirectory, values);
+  const local = await startLocalWorker(storageConfig(values), values);
   const listener = await listen(
-    createWorkerApp({ worker, secret, version }),
+    createWorkerApp({ worker: local.worker, administration: local.administration, secret, version }),
     values.host ?? "127.0.0.1",
     parsePort(values.port, 0),
-  );
+  ).catch(async (error: unknown) => {
+    await local.close();
+    throw error;
+  });
+  local.advertise(listener.url, secret);
   const registry = createClient(
     WorkerRegistryService,
     createConnectTransport({
@@ -71,7 +77,6 @@ export async function workerCommand(args: string[]): Promise<number> {
   await shutdownRequested();
   clearTimeout(timer);
   await listener.close();
-  await worker.close();
-  await store.close();
+  await local.close();
   return 0;
 }

@@ -1,0 +1,443 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, open as openFile, readFile, rm } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type {
+  DatabaseInfo,
+  DatabaseStore,
+  GarbageReport,
+  OpenedSnapshot,
+  SnapshotInfo,
+  WriteSession,
+} from "./database-store.js";
+import { StorageError } from "./errors.js";
+import { collectGarbage } from "./garbage-collector.js";
+import { LayerCache } from "./layers/layer-cache.js";
+import { layerKey, sha256, sha256Hex } from "./layers/layer-key.js";
+import { attachPath, readDirtyPages, writePageTable } from "./layers/page-table.js";
+import {
+  decodeManifest,
+  encodeManifest,
+  type Manifest,
+  manifestLayers,
+  type PageEntry,
+  type ResolvedManifest,
+  resolveManifest,
+} from "./manifest/manifest.js";
+import { pageCount, pageLength, pageOffset } from "./manifest/page-layout.js";
+import { Catalog, type DatabaseRow, type Lease, type SnapshotRow } from "./metadata/catalog.js";
+import { migrate } from "./metadata/migrations.js";
+import type { SqlClient } from "./metadata/sql-client.js";
+import { validateDatabaseName, validateSnapshotName } from "./names.js";
+import type { ObjectStore } from "./object-store/object-store.js";
+
+/** Points in the commit protocol, reported to `onCommitPhase` (crash tests stop writers there). */
+export type CommitPhase = "checkpointed" | "uploading" | "uploaded" | "committing";
+
+export interface LayeredStoreOptions {
+  sql: SqlClient;
+  objects: ObjectStore;
+  /** Local scratch: cached layers, page tables, write sessions. */
+  workDirectory: string;
+  /** Bound on the local layer cache. Default 10 GiB. */
+  cacheBytes?: number;
+  /** A writer that stops renewing its lease loses it after this long. Default 30 s. */
+  leaseTtlMs?: number;
+  /** How long a write waits for another write to finish. Default 60 s. */
+  leaseWaitMs?: number;
+  /** Unnamed snapshots and dropped databases are kept this long. Default 7 days. */
+  retentionMs?: number;
+  /** Unreferenced layers are kept this long, for writers and readers in flight. Default 1 hour. */
+  gracePeriodMs?: number;
+  onCommitPhase?: (phase: CommitPhase) => Promise<void>;
+}
+
+/** Pages per layer (FORMAT.md §2): 64 MiB. */
+const LAYER_PAGES = 256;
+/** A chain of this many deltas gets a full manifest next (FORMAT.md §3). */
+const MAX_CHAIN = 32;
+const RESOLVED_CACHE_ENTRIES = 64;
+
+/**
+ * Differential storage (FORMAT.md): snapshots are manifests in Postgres,
+ * pages live in immutable layers in an object store, one fenced writer per
+ * database commits with a compare-and-swap on the head.
+ */
+export class LayeredDatabaseStore implements DatabaseStore {
+  readonly #sql: SqlClient;
+  readonly #catalog: Catalog;
+  readonly #objects: ObjectStore;
+  readonly #layers: LayerCache;
+  readonly #work: string;
+  readonly #options: Required<Omit<LayeredStoreOptions, "onCommitPhase">> &
+    Pick<LayeredStoreOptions, "onCommitPhase">;
+  readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly #resolved = new Map<bigint, ResolvedManifest>();
+
+  private constructor(options: LayeredStoreOptions) {
+    this.#options = {
+      cacheBytes: 10 * 2 ** 30,
+      leaseTtlMs: 30_000,
+      leaseWaitMs: 60_000,
+      retentionMs: 7 * 24 * 3600_000,
+      gracePeriodMs: 3600_000,
+      ...options,
+    };
+    this.#sql = options.sql;
+    this.#catalog = new Catalog(options.sql);
+    this.#objects = options.objects;
+    this.#work = options.workDirectory;
+    this.#layers = new LayerCache(
+      options.objects,
+      join(options.workDirectory, "layers"),
+      this.#options.cacheBytes,
+    );
+  }
+
+  /** Opens the store, bringing the metadata schema up to date. */
+  static async open(options: LayeredStoreOptions): Promise<LayeredDatabaseStore> {
+    await migrate(options.sql);
+    await mkdir(options.workDirectory, { recursive: true });
+    return new LayeredDatabaseStore(options);
+  }
+
+  async createDatabase(name: string, initialFile: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    const bytes = await readFile(initialFile);
+    const pages = Array.from({ length: pageCount(bytes.byteLength) }, (_, page) => page);
+    const { entries, newLayers } = await this.#writeLayers(pages, bytes.byteLength, async (page) =>
+      bytes.subarray(pageOffset(page), pageOffset(page) + pageLength(page, bytes.byteLength)),
+    );
+    const manifest: Manifest = { length: bytes.byteLength, kind: "full", entries };
+    const resolved = resolveManifest(manifest, undefined);
+    const [database, snapshot] = await this.#catalog.createDatabase(name, {
+      parentId: null,
+      length: bytes.byteLength,
+      chainDepth: 0,
+      manifest: encodeManifest(manifest),
+      epoch: 0n,
+      newLayers,
+      layerKeys: manifestLayers(resolved).map(layerKey),
+    });
+    this.#remember(snapshot.id, resolved);
+    return snapshotInfo(database, snapshot, []);
+  }
+
+  async listDatabases(): Promise<DatabaseInfo[]> {
+    return (await this.#catalog.liveDatabases()).map((row) => ({
+      name: row.name,
+      headSnapshotId: String(row.headSnapshotId),
+      createdAt: row.createdAt,
+    }));
+  }
+
+  async dropDatabase(name: string): Promise<void> {
+    validateDatabaseName(name);
+    await this.#catalog.dropDatabase(name);
+  }
+
+  async undropDatabase(name: string): Promise<DatabaseInfo> {
+    validateDatabaseName(name);
+    const row = await this.#catalog.undropDatabase(name);
+    return { name: row.name, headSnapshotId: String(row.headSnapshotId), createdAt: row.createdAt };
+  }
+
+  async cloneDatabase(source: string, target: string, snapshot?: string): Promise<SnapshotInfo> {
+    validateDatabaseName(source);
+    validateDatabaseName(target);
+    const database = await this.#catalog.liveDatabase(source);
+    const from = await this.#catalog.resolveSnapshot(database, snapshot);
+    const empty = encodeManifest({ length: from.length, kind: "delta", entries: [] });
+    const [clone, first] = await this.#catalog.cloneDatabase(target, from, empty);
+    return snapshotInfo(clone, first, []);
+  }
+
+  async listSnapshots(name: string): Promise<SnapshotInfo[]> {
+    validateDatabaseName(name);
+    const database = await this.#catalog.liveDatabase(name);
+    return (await this.#catalog.snapshotsOf(database)).map((row) => snapshotInfo(database, row, row.names));
+  }
+
+  async nameSnapshot(name: string, snapshotName: string, snapshot?: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    validateSnapshotName(snapshotName);
+    const database = await this.#catalog.liveDatabase(name);
+    const row = await this.#catalog.resolveSnapshot(database, snapshot);
+    await this.#catalog.nameSnapshot(database, snapshotName, row);
+    return snapshotInfo(database, row, [snapshotName]);
+  }
+
+  async resolveSnapshot(name: string, snapshot?: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    if (snapshot === undefined || snapshot === "") {
+      const [database, head] = await this.#catalog.head(name);
+      return snapshotInfo(database, head, []);
+    }
+    const database = await this.#catalog.liveDatabase(name);
+    // Half the grace period: a reader that pins a pruned snapshot late still finishes before its layers go.
+    const resolved = await this.#catalog.resolveSnapshot(database, snapshot, this.#options.gracePeriodMs / 2);
+    return snapshotInfo(database, resolved, []);
+  }
+
+  async openSnapshot(snapshot: SnapshotInfo): Promise<OpenedSnapshot> {
+    const manifest = await this.#resolve(BigInt(snapshot.id));
+    const pinned = await this.#layers.acquire(manifestLayers(manifest), snapshot.database);
+    try {
+      const directory = join(this.#work, "snapshots", snapshot.id);
+      await mkdir(directory, { recursive: true });
+      const path = join(directory, `${snapshot.database}.duckdb`);
+      await writePageTable(path, manifest, pinned.paths);
+      return { snapshot, attachPath: attachPath(path), release: pinned.release };
+    } catch (error) {
+      pinned.release();
+      throw error;
+    }
+  }
+
+  async beginWrite(name: string): Promise<WriteSession> {
+    validateDatabaseName(name);
+    const database = await this.#catalog.liveDatabase(name);
+    const lease = await this.#acquireLease(database);
+    const renewal = setInterval(() => {
+      void this.#catalog.renewLease(lease, this.#options.leaseTtlMs).catch(() => undefined);
+    }, this.#options.leaseTtlMs / 3);
+    renewal.unref();
+    const directory = join(this.#work, "writes", randomUUID());
+    let pinned: { paths: Map<string, string>; release: () => void } | undefined;
+    const finish = async (committed: boolean) => {
+      clearInterval(renewal);
+      pinned?.release();
+      if (!committed) await this.#catalog.releaseLease(lease).catch(() => undefined);
+      await rm(directory, { recursive: true, force: true });
+    };
+    try {
+      const base = await this.#catalog.snapshot(lease.headSnapshotId);
+      const parent = await this.#resolve(lease.headSnapshotId);
+      pinned = await this.#layers.acquire(manifestLayers(parent), name);
+      await mkdir(directory, { recursive: true });
+      const path = join(directory, `${name}.duckdb`);
+      await writePageTable(path, parent, pinned.paths);
+      const baseInfo = snapshotInfo(database, base, []);
+      const chainDepth = base.chainDepth;
+      const paths = pinned.paths;
+      let done = false;
+      return {
+        base: baseInfo,
+        attachPath: attachPath(path),
+        commit: async () => {
+          if (done) throw new Error("this write session is already finished");
+          done = true;
+          try {
+            const committed = await this.#commit(database, lease, parent, chainDepth, path, paths);
+            await finish(true);
+            return committed;
+          } catch (error) {
+            await finish(false);
+            throw error;
+          }
+        },
+        abort: async () => {
+          if (done) return;
+          done = true;
+          await finish(false);
+        },
+      };
+    } catch (error) {
+      await finish(false);
+      throw error;
+    }
+  }
+
+  async collectGarbage(options: { dryRun?: boolean } = {}): Promise<GarbageReport> {
+    return collectGarbage(this.#sql, this.#objects, {
+      dryRun: options.dryRun ?? false,
+      retentionMs: this.#options.retentionMs,
+      gracePeriodMs: this.#options.gracePeriodMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.close();
+  }
+
+  async #acquireLease(database: DatabaseRow): Promise<Lease> {
+    const deadline = Date.now() + this.#options.leaseWaitMs;
+    const owner = `${this.#owner}:${randomUUID().slice(0, 8)}`;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      const lease = await this.#catalog.acquireLease(database.name, owner, this.#options.leaseTtlMs);
+      if (lease !== undefined) return lease;
+      if (Date.now() > deadline) {
+        throw new StorageError(
+          "aborted",
+          `database "${database.name}" is busy: another write held it for over ${this.#options.leaseWaitMs / 1000} s; retry later`,
+        );
+      }
+      // Still live? A dropped database would otherwise make us wait out the deadline.
+      await this.#catalog.liveDatabase(database.name);
+      await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
+    }
+  }
+
+  /** FORMAT.md §5 steps 3 and 4 for the write at `path`, whose parent is `parent`. */
+  async #commit(
+    database: DatabaseRow,
+    lease: Lease,
+    parent: ResolvedManifest,
+    parentDepth: number,
+    path: string,
+    parentLayers: Map<string, string>,
+  ): Promise<SnapshotInfo> {
+    const phase = this.#options.onCommitPhase ?? (async () => {});
+    await phase("checkpointed");
+    const dirty = (await readDirtyPages(path)) ?? { length: parent.length, pages: [] };
+    const count = pageCount(dirty.length);
+    const inOverlay = new Set(dirty.pages);
+    const written = new Set(dirty.pages.filter((page) => page < count));
+    // A page DuckDB did not write but whose length the new file length changes must be restated.
+    for (let page = 0; page < Math.min(count, parent.pages.length); page++) {
+      if (parent.pages[page]?.length !== pageLength(page, dirty.length)) written.add(page);
+    }
+    for (let page = parent.pages.length; page < count; page++) written.add(page);
+    const overlay = await openFile(`${path}.overlay`, "r").catch(() => undefined);
+    try {
+      const readPage = async (page: number): Promise<Uint8Array> => {
+        const length = pageLength(page, dirty.length);
+        const bytes = Buffer.alloc(length);
+        if (inOverlay.has(page) && overlay !== undefined) {
+          await overlay.read(bytes, 0, length, pageOffset(page));
+          return bytes;
+        }
+        const entry = parent.pages[page];
+        if (entry === undefined) return bytes;
+        const source = await openFile(parentLayers.get(entry.layer) ?? "", "r");
+        try {
+          await source.read(bytes, 0, Math.min(length, entry.length), entry.offset);
+        } finally {
+          await source.close();
+        }
+        return bytes;
+      };
+      const { entries, newLayers } = await this.#writeLayers(
+        [...written].sort((a, b) => a - b),
+        dirty.length,
+        async (page) => {
+          const bytes = await readPage(page);
+          const previous = parent.pages[page];
+          const unchanged =
+            previous !== undefined &&
+            previous.length === bytes.byteLength &&
+            sameHash(previous.hash, sha256(bytes));
+          return unchanged ? undefined : bytes;
+        },
+        phase,
+      );
+      await phase("uploaded");
+      const full = parentDepth + 1 >= MAX_CHAIN;
+      const delta: Manifest = { length: dirty.length, kind: "delta", entries };
+      const resolved = resolveManifest(delta, parent);
+      const manifest: Manifest = full
+        ? { length: dirty.length, kind: "full", entries: resolved.pages }
+        : delta;
+      const committed = await this.#catalog.commitSnapshot(
+        lease,
+        {
+          databaseId: database.id,
+          parentId: lease.headSnapshotId,
+          length: dirty.length,
+          chainDepth: full ? 0 : parentDepth + 1,
+          manifest: encodeManifest(manifest),
+          epoch: lease.epoch,
+          newLayers,
+          layerKeys: manifestLayers(resolved).map(layerKey),
+        },
+        () => phase("committing"),
+      );
+      this.#remember(committed.id, resolved);
+      return snapshotInfo(database, committed, []);
+    } finally {
+      await overlay?.close();
+    }
+  }
+
+  /**
+   * Packs pages into layers of at most LAYER_PAGES, puts them, and returns
+   * their manifest entries. `read` gives a page's bytes, or undefined for a
+   * page that turned out unchanged. One layer's pages are in memory at a time.
+   */
+  async #writeLayers(
+    pages: number[],
+    length: number,
+    read: (page: number) => Promise<Uint8Array | undefined>,
+    phase: (phase: CommitPhase) => Promise<void> = async () => {},
+  ): Promise<{ entries: PageEntry[]; newLayers: { key: string; size: number }[] }> {
+    const entries: PageEntry[] = [];
+    const newLayers: { key: string; size: number }[] = [];
+    let group: [number, Uint8Array][] = [];
+    const flush = async () => {
+      if (group.length === 0) return;
+      const layer = Buffer.concat(group.map(([, bytes]) => bytes));
+      const hash = sha256Hex(layer);
+      let offset = 0;
+      for (const [page, bytes] of group) {
+        entries.push({ page, layer: hash, offset, length: bytes.byteLength, hash: sha256(bytes) });
+        offset += bytes.byteLength;
+      }
+      group = [];
+      await phase("uploading");
+      await this.#objects.putIfAbsent(layerKey(hash), layer);
+      await this.#layers.add(hash, layer);
+      newLayers.push({ key: layerKey(hash), size: layer.byteLength });
+    };
+    for (const page of pages) {
+      const bytes = await read(page);
+      if (bytes === undefined) continue;
+      if (bytes.byteLength !== pageLength(page, length)) throw new Error(`page ${page} has the wrong length`);
+      group.push([page, bytes]);
+      if (group.length === LAYER_PAGES) await flush();
+    }
+    await flush();
+    return { entries, newLayers };
+  }
+
+  /** The resolved manifest of a snapshot; immutable, so cached. */
+  async #resolve(snapshotId: bigint): Promise<ResolvedManifest> {
+    const cached = this.#resolved.get(snapshotId);
+    if (cached !== undefined) return cached;
+    const chain = await this.#catalog.manifestChain(snapshotId);
+    if (chain.length === 0) throw new StorageError("not_found", `snapshot ${snapshotId} does not exist`);
+    // Oldest first: the full manifest, then each delta on it. Start from the newest one already resolved.
+    chain.sort((a, b) => a.chainDepth - b.chainDepth);
+    let start = 0;
+    let resolved: ResolvedManifest | undefined;
+    for (let index = chain.length - 1; index >= 0; index--) {
+      const known = this.#resolved.get((chain[index] as { id: bigint }).id);
+      if (known !== undefined) {
+        resolved = known;
+        start = index + 1;
+        break;
+      }
+    }
+    for (const link of chain.slice(start)) {
+      resolved = resolveManifest(decodeManifest(link.manifest), resolved);
+      this.#remember(link.id, resolved);
+    }
+    return resolved as ResolvedManifest;
+  }
+
+  #remember(snapshotId: bigint, manifest: ResolvedManifest): void {
+    this.#resolved.delete(snapshotId);
+    this.#resolved.set(snapshotId, manifest);
+    if (this.#resolved.size > RESOLVED_CACHE_ENTRIES) {
+      const oldest = this.#resolved.keys().next().value;
+      if (oldest !== undefined) this.#resolved.delete(oldest);
+    }
+  }
+}
+
+function snapshotInfo(database: DatabaseRow, row: SnapshotRow, names: string[]): SnapshotInfo {
+  return { database: database.name, id: String(row.id), createdAt: row.createdAt, length: row.length, names };
+}
+
+function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}

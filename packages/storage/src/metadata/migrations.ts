@@ -1,0 +1,88 @@
+import type { SqlClient } from "./sql-client.js";
+
+/**
+ * The metadata schema, as numbered steps (FORMAT.md §4). A step is never
+ * edited once released: changes come as new steps. Every process applies the
+ * missing ones at start; an advisory lock keeps concurrent starts from
+ * applying a step twice.
+ */
+const migrations: { version: number; statements: string[] }[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE databases (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        dropped_at timestamptz,
+        head_snapshot_id bigint,
+        lease_epoch bigint NOT NULL DEFAULT 0,
+        lease_owner text,
+        lease_expires_at timestamptz
+      )`,
+      "CREATE UNIQUE INDEX databases_live_name ON databases (name) WHERE dropped_at IS NULL",
+      `CREATE TABLE snapshots (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        database_id bigint NOT NULL REFERENCES databases (id),
+        parent_id bigint,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        length bigint NOT NULL,
+        chain_depth integer NOT NULL,
+        manifest bytea NOT NULL,
+        epoch bigint NOT NULL,
+        pruned_at timestamptz
+      )`,
+      "CREATE INDEX snapshots_database ON snapshots (database_id, id)",
+      "CREATE INDEX snapshots_parent ON snapshots (parent_id)",
+      `CREATE TABLE snapshot_names (
+        database_id bigint NOT NULL REFERENCES databases (id),
+        name text NOT NULL,
+        snapshot_id bigint NOT NULL REFERENCES snapshots (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (database_id, name)
+      )`,
+      `CREATE TABLE layers (
+        key text PRIMARY KEY,
+        size bigint NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        unreferenced_since timestamptz
+      )`,
+      `CREATE TABLE snapshot_layers (
+        snapshot_id bigint NOT NULL REFERENCES snapshots (id),
+        layer_key text NOT NULL REFERENCES layers (key),
+        PRIMARY KEY (snapshot_id, layer_key)
+      )`,
+      "CREATE INDEX snapshot_layers_layer ON snapshot_layers (layer_key)",
+    ],
+  },
+];
+
+/** Any constant shared by every OpenDuck process: the advisory lock taken while migrating. */
+const MIGRATION_LOCK = 7_265_436_842;
+
+export const schemaVersion = migrations.at(-1)?.version ?? 0;
+
+export async function migrate(sql: SqlClient): Promise<void> {
+  await sql.query(
+    "CREATE TABLE IF NOT EXISTS openduck_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+  );
+  for (const migration of migrations) {
+    await sql.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      const applied = await tx.query("SELECT 1 FROM openduck_migrations WHERE version = $1", [
+        migration.version,
+      ]);
+      if (applied.length > 0) return;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query("INSERT INTO openduck_migrations (version) VALUES ($1)", [migration.version]);
+    });
+  }
+  const [newest] = await sql.query<{ version: number }>(
+    "SELECT max(version) AS version FROM openduck_migrations",
+  );
+  if (newest !== undefined && Number(newest.version) > schemaVersion) {
+    throw new Error(
+      `the metadata database has schema version ${newest.version}, newer than this OpenDuck (${schemaVersion}): upgrade OpenDuck`,
+    );
+  }
+}

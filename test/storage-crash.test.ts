@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { DuckDBWorker } from "@openduck/engine";
+import { afterAll, describe, expect, it } from "vitest";
+import { BackendServers, storageMatrix, type TestStorage, testStorage } from "./support/storage-backends.js";
+import { runOnWorker } from "./support/worker-queries.js";
+
+const servers = new BackendServers();
+afterAll(() => servers.stop());
+
+const script = fileURLToPath(new URL("./support/crash-writer.mjs", import.meta.url));
+/** 13 runs on each of the four backend combinations: 52 writers killed in all. */
+const RUNS_PER_BACKEND = 13;
+const ITEMS_PER_BATCH = 200_000;
+const phases = ["statement", "checkpointed", "uploading", "uploaded", "committing"] as const;
+
+interface Writer {
+  child: ChildProcess;
+  lines: AsyncIterator<string>;
+  exited: Promise<number | null>;
+}
+
+function startWriter(storage: TestStorage, args: string[], env: Record<string, string> = {}): Writer {
+  const child = spawn(process.execPath, [script, ...args, "--", ...storage.args], {
+    env: { ...process.env, ...storage.env, OPENDUCK_LEASE_TTL_MS: "600", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let errors = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => {
+      if (code !== 0 && signal === null) console.error(`crash-writer ${args.join(" ")} failed:\n${errors}`);
+      resolve(code);
+    }),
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+  return { child, lines, exited };
+}
+
+async function nextLine(writer: Writer): Promise<string> {
+  const next = await writer.lines.next();
+  if (next.done) throw new Error("the writer ended early");
+  return next.value;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(storageMatrix)(
+  "a writer killed anywhere in the commit protocol, on %s metadata and %s objects",
+  (metadata, objects) => {
+    it(`leaves the last committed snapshot as the head, with every committed row (${RUNS_PER_BACKEND} SIGKILLs)`, async () => {
+      const storage = await testStorage(servers, metadata, objects);
+      try {
+        const setup = startWriter(storage, ["crashed", "setup"]);
+        expect(await nextLine(setup)).toBe("ready");
+        expect(await setup.exited).toBe(0);
+
+        let committed = 0;
+        let head: string | undefined;
+        let batch = 0;
+        const killedAt: string[] = [];
+        const check = (line: string) => {
+          const [, seenHead, batches, items] = /^head (\d+) batches (\d+) items (\d+)$/.exec(line) ?? [];
+          expect(seenHead, line).toBeDefined();
+          if (head !== undefined) expect(seenHead).toBe(head);
+          expect(Number(batches)).toBe(committed);
+          expect(Number(items)).toBe(committed * ITEMS_PER_BATCH);
+        };
+        for (let run = 0; run < RUNS_PER_BACKEND; run++) {
+          const phase = phases[Math.floor(Math.random() * phases.length)] ?? "statement";
+          const writer = startWriter(
+            storage,
+            ["crashed", "insert", String(batch)],
+            phase === "statement" ? {} : { PAUSE_AT: phase },
+          );
+          check(await nextLine(writer));
+          const victim = batch + 1;
+          for (;;) {
+            const line = await nextLine(writer);
+            const done = /^committed (\d+) (\d+)$/.exec(line);
+            if (done) {
+              committed++;
+              head = done[2];
+              batch = Number(done[1]) + 1;
+              continue;
+            }
+            if (batch !== victim) continue;
+            if ((phase === "statement" && line === `start ${victim}`) || line === `phase ${phase}`) {
+              // Somewhere in the statement, or in (and just past) the 400 ms the writer lingers at the phase.
+              await pause(Math.random() * (phase === "statement" ? 300 : 450));
+              writer.child.kill("SIGKILL");
+              killedAt.push(phase);
+              break;
+            }
+          }
+          await writer.exited;
+        }
+        // A last writer sees exactly what was committed, then commits on top of it.
+        const last = startWriter(storage, ["crashed", "insert", String(batch)]);
+        check(await nextLine(last));
+        expect(await last.exited).toBe(0);
+        expect(killedAt).toHaveLength(RUNS_PER_BACKEND);
+      } finally {
+        await storage.cleanup();
+      }
+    }, 600_000);
+  },
+);
+
+describe.each(storageMatrix.filter(([metadata]) => metadata === "postgres"))(
+  "two writer processes racing on %s metadata and %s objects",
+  (metadata, objects) => {
+    it("end with exactly the committed count", async () => {
+      const storage = await testStorage(servers, metadata, objects);
+      try {
+        const setup = startWriter(storage, ["raced", "setup"]);
+        expect(await nextLine(setup)).toBe("ready");
+        await setup.exited;
+        const writers = [0, 1].map(() =>
+          startWriter(storage, ["raced", "increment", "100"], { OPENDUCK_LEASE_TTL_MS: "30000" }),
+        );
+        const commits = await Promise.all(
+          writers.map(async (writer) => {
+            const snapshots: string[] = [];
+            for (let i = 0; i < 100; i++) snapshots.push((await nextLine(writer)).replace("committed ", ""));
+            expect(await writer.exited).toBe(0);
+            return snapshots;
+          }),
+        );
+        expect(new Set(commits.flat()).size).toBe(200);
+        const store = await storage.open();
+        const worker = new DuckDBWorker({
+          store,
+          scratchDirectory: join(storage.dataDirectory, "duckdb-check"),
+        });
+        try {
+          expect((await runOnWorker(worker, "raced", "SELECT n FROM counter")).rows).toEqual([{ n: 200 }]);
+          expect((await store.listSnapshots("raced")).length).toBe(1 + 1 + 200);
+        } finally {
+          await worker.close();
+          await store.close();
+        }
+      } finally {
+        await storage.cleanup();
+      }
+    }, 600_000);
+  },
+);

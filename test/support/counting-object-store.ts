@@ -1,0 +1,40 @@
+import type { ObjectStore, StoredObject } from "@openduck/storage";
+
+/** An object store that counts what goes through it, to show what an operation costs. */
+export class CountingObjectStore implements ObjectStore {
+  puts = 0;
+  bytesPut = 0;
+  downloads = 0;
+  readonly #inner: ObjectStore;
+
+  constructor(inner: ObjectStore) {
+    this.#inner = inner;
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+    this.puts++;
+    this.bytesPut += body.byteLength;
+    return this.#inner.putIfAbsent(key, body);
+  }
+
+  get(key: string): Promise<Uint8Array> {
+    return this.#inner.get(key);
+  }
+
+  async download(key: string, path: string): Promise<number> {
+    this.downloads++;
+    return this.#inner.download(key, path);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#inner.delete(key);
+  }
+
+  list(prefix: string): AsyncIterable<StoredObject> {
+    return this.#inner.list(prefix);
+  }
+
+  localPath(key: string): string | undefined {
+    return this.#inner.localPath(key);
+  }
+}
