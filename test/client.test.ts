@@ -23,6 +23,7 @@ describe.each(["connect", "grpc-web"] as const)("OpenDuckClient over %s", (proto
     let batches = 0;
     let statisticsRows = -1n;
     const sql = "SELECT i, (i * 0.5)::DOUBLE AS half, 'row-' || i AS label FROM range(10000000) t(i)";
+    await server.resetPeakRss();
     for await (const batch of client().query("mydb", sql, {
       onStatistics: (statistics) => {
         statisticsRows = statistics.rows;

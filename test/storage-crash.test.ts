@@ -47,6 +47,14 @@ async function nextLine(writer: Writer): Promise<string> {
   return next.value;
 }
 
+/** The next line that is not a commit-phase report. */
+async function nextResult(writer: Writer): Promise<string> {
+  for (;;) {
+    const line = await nextLine(writer);
+    if (!line.startsWith("phase ")) return line;
+  }
+}
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(storageMatrix)(
@@ -56,7 +64,7 @@ describe.each(storageMatrix)(
       const storage = await testStorage(servers, metadata, objects);
       try {
         const setup = startWriter(storage, ["crashed", "setup"]);
-        expect(await nextLine(setup)).toBe("ready");
+        expect(await nextResult(setup)).toBe("ready");
         expect(await setup.exited).toBe(0);
 
         let committed = 0;
@@ -77,7 +85,7 @@ describe.each(storageMatrix)(
             ["crashed", "insert", String(batch)],
             phase === "statement" ? {} : { PAUSE_AT: phase },
           );
-          check(await nextLine(writer));
+          check(await nextResult(writer));
           const victim = batch + 1;
           for (;;) {
             const line = await nextLine(writer);
@@ -101,7 +109,7 @@ describe.each(storageMatrix)(
         }
         // A last writer sees exactly what was committed, then commits on top of it.
         const last = startWriter(storage, ["crashed", "insert", String(batch)]);
-        check(await nextLine(last));
+        check(await nextResult(last));
         expect(await last.exited).toBe(0);
         expect(killedAt).toHaveLength(RUNS_PER_BACKEND);
       } finally {
@@ -118,7 +126,7 @@ describe.each(storageMatrix.filter(([metadata]) => metadata === "postgres"))(
       const storage = await testStorage(servers, metadata, objects);
       try {
         const setup = startWriter(storage, ["raced", "setup"]);
-        expect(await nextLine(setup)).toBe("ready");
+        expect(await nextResult(setup)).toBe("ready");
         await setup.exited;
         const writers = [0, 1].map(() =>
           startWriter(storage, ["raced", "increment", "100"], { OPENDUCK_LEASE_TTL_MS: "30000" }),
@@ -126,7 +134,8 @@ describe.each(storageMatrix.filter(([metadata]) => metadata === "postgres"))(
         const commits = await Promise.all(
           writers.map(async (writer) => {
             const snapshots: string[] = [];
-            for (let i = 0; i < 100; i++) snapshots.push((await nextLine(writer)).replace("committed ", ""));
+            for (let i = 0; i < 100; i++)
+              snapshots.push((await nextResult(writer)).replace("committed ", ""));
             expect(await writer.exited).toBe(0);
             return snapshots;
           }),

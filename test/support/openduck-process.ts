@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,8 +11,10 @@ export interface OpenDuckProcess {
   url: string;
   pid: number;
   output(): string;
-  /** Peak resident memory so far, in bytes (Linux VmHWM). */
+  /** Peak resident memory since the last resetPeakRss() (or the start), in bytes (Linux VmHWM). */
   peakRss(): Promise<number>;
+  /** Starts measuring peak memory afresh (Linux: clear_refs 5 resets VmHWM). */
+  resetPeakRss(): Promise<void>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -61,6 +63,7 @@ export async function startOpenDuck(
     url,
     pid,
     output: () => output,
+    resetPeakRss: () => writeFile(`/proc/${pid}/clear_refs`, "5"),
     peakRss: async () => {
       const status = await readFile(`/proc/${pid}/status`, "utf8");
       const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
@@ -109,4 +112,26 @@ export async function serveTestDatabase(
       return code;
     },
   };
+}
+
+/** Runs one `openduck` command to completion: its exit code and output. */
+export function runOpenDuck(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
 }

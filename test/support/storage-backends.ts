@@ -117,6 +117,7 @@ export async function testStorage(
     Object.assign(env, {
       AWS_ACCESS_KEY_ID: s3TestCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3TestCredentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     });
     objectStore = () =>
       new S3ObjectStore({

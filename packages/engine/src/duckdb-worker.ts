@@ -38,7 +38,7 @@ export interface DuckDBWorkerOptions {
   maxWriteResultBytes?: number;
 }
 
-const defaultBatch: BatchSize = { rows: 65536, bytes: 4 * 1024 * 1024 };
+const defaultBatch: BatchSize = { rows: 65536, bytes: 1024 * 1024 };
 const resultKinds: Record<SchemaInfo["result"], ResultKind> = {
   rows: ResultKind.ROWS,
   changed_rows: ResultKind.CHANGED_ROWS,

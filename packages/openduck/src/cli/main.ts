@@ -58,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))) {
       console.error(`openduck ${name}: ${(error as Error).message}\n\n${command.usage}`);
       return 2;
     }

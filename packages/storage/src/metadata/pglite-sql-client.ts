@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import type { SqlClient, SqlTransaction } from "./sql-client.js";
 
@@ -22,6 +27,7 @@ export class PGliteSqlClient implements SqlClient {
   }
 
   static async open(dataDir?: string): Promise<PGliteSqlClient> {
+    if (dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION"))) await initializeInChildProcess(dataDir);
     const db = await PGlite.create({
       ...(dataDir === undefined ? {} : { dataDir }),
       parsers: {
@@ -65,4 +71,17 @@ function parseBytea(text: string): Uint8Array {
 function serializeBytea(value: Uint8Array): string {
   if (!(value instanceof Uint8Array)) throw new TypeError("a bytea parameter must be a Uint8Array");
   return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex")}`;
+}
+
+/**
+ * Creating a PGlite database runs initdb, which leaves the WebAssembly
+ * memory of the process at about 800 MB for good; opening an existing one
+ * needs a third of that. So a new database is created by a short-lived
+ * process, and this one only opens it.
+ */
+async function initializeInChildProcess(dataDir: string): Promise<void> {
+  const module = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  const script = `const { PGlite } = require(${JSON.stringify(module)});
+    PGlite.create({ dataDir: ${JSON.stringify(dataDir)} }).then((db) => db.close());`;
+  await promisify(execFile)(process.execPath, ["-e", script]);
 }
