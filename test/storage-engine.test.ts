@@ -1,8 +1,8 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { DuckDBWorker } from "@openduck/engine";
-import type { LayeredDatabaseStore } from "@openduck/storage";
+import type { LayeredDatabaseStore, SnapshotInfo } from "@openduck/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CountingObjectStore } from "./support/counting-object-store.js";
 import { BackendServers, storageMatrix, type TestStorage, testStorage } from "./support/storage-backends.js";
@@ -249,6 +249,27 @@ describe.each(storageMatrix)("differential storage on %s metadata and %s objects
     expect((await run("fragile", "SELECT count(*) AS n FROM t")).rows).toEqual([{ n: 1000n }]);
   });
 
+  it("compacts a long layer chain into a few layers without changing what any snapshot reads", async () => {
+    await worker.createDatabase("chained");
+    await run("chained", "CREATE TABLE t AS SELECT range AS id FROM range(100000)");
+    // Each commit appends row groups in new blocks: the head ends up reading a layer from every commit.
+    for (let i = 1; i <= 20; i++) {
+      await run("chained", `INSERT INTO t SELECT range FROM range(${i * 100000}, ${(i + 1) * 100000})`);
+    }
+    const query = "SELECT count(*) AS n, sum(id)::BIGINT AS total FROM t";
+    const before = await run("chained", query);
+    const head = await store.resolveSnapshot("chained");
+    expect(await layersRead(store, head)).toBeGreaterThan(10);
+    const compacted = await store.compact("chained");
+    expect(Number(compacted.id)).toBeGreaterThan(Number(head.id));
+    // 2.1 M BIGINT rows fit in well under 256 pages: one layer.
+    expect(await layersRead(store, compacted)).toBe(1);
+    expect((await run("chained", query)).rows).toEqual(before.rows);
+    expect((await run("chained", query, head.id)).rows).toEqual(before.rows);
+    await run("chained", "INSERT INTO t VALUES (-100)");
+    expect((await run("chained", "SELECT count(*) AS n FROM t")).rows).toEqual([{ n: 2100001n }]);
+  });
+
   it("reports bad input clearly and changes nothing", async () => {
     const before = await store.listDatabases();
     expect((await failure(run("nowhere", "SELECT 1"))).code).toBe(Code.NotFound);
@@ -302,6 +323,17 @@ describe.each(storageMatrix)("differential storage on %s metadata and %s objects
     expect((await run("contended", "SELECT n FROM counter")).rows).toEqual([{ n: 50 }]);
   });
 });
+
+/** How many layer files DuckDB opens to read a snapshot: the source count of its page table. */
+async function layersRead(store: LayeredDatabaseStore, snapshot: SnapshotInfo): Promise<number> {
+  const opened = await store.openSnapshot(snapshot);
+  try {
+    const table = await readFile(`${opened.attachPath.replace(/^odpages:/, "")}.pages`);
+    return table.readUInt32LE(16);
+  } finally {
+    opened.release();
+  }
+}
 
 async function layerKeys(storage: TestStorage): Promise<Set<string>> {
   const keys = new Set<string>();

@@ -76,6 +76,10 @@ export function adminService(admin: Administration): ServiceImpl<typeof AdminSer
           ),
         ),
       })),
+    compactDatabase: (request) =>
+      reported(async () => ({
+        snapshot: snapshotMessage(await store.compact(required(request.name, "name"))),
+      })),
     listSnapshots: (request) =>
       reported(async () => ({
         snapshots: (await store.listSnapshots(required(request.database, "database"))).map(snapshotMessage),

@@ -27,6 +27,8 @@ export interface DatabaseStore {
   openSnapshot(snapshot: SnapshotInfo): Promise<OpenedSnapshot>;
   /** Starts a write on a private, writable view of the database's head, waiting while another write holds it. */
   beginWrite(database: string): Promise<WriteSession>;
+  /** Rewrites the head into a few fresh layers, as a new snapshot with the same contents (FORMAT.md §8). */
+  compact(database: string): Promise<SnapshotInfo>;
   /** Deletes what no retained snapshot needs (FORMAT.md §7). */
   collectGarbage(options?: { dryRun?: boolean }): Promise<GarbageReport>;
   close(): Promise<void>;

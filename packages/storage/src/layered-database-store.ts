@@ -57,6 +57,8 @@ const LAYER_PAGES = 256;
 /** A chain of this many deltas gets a full manifest next (FORMAT.md §3). */
 const MAX_CHAIN = 32;
 const RESOLVED_CACHE_ENTRIES = 64;
+/** A head reading more layers than this is compacted after the commit (each open layer is a file descriptor). */
+const COMPACT_ABOVE_LAYERS = 64;
 
 /**
  * Differential storage (FORMAT.md): snapshots are manifests in Postgres,
@@ -73,6 +75,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
     Pick<LayeredStoreOptions, "onCommitPhase">;
   readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly #resolved = new Map<bigint, ResolvedManifest>();
+  readonly #compacting = new Map<string, Promise<unknown>>();
 
   private constructor(options: LayeredStoreOptions) {
     this.#options = {
@@ -256,7 +259,66 @@ export class LayeredDatabaseStore implements DatabaseStore {
     });
   }
 
+  /**
+   * Rewrites the head's pages into fresh layers, committed as a new snapshot
+   * with the same contents and a full manifest (FORMAT.md §8). Reads then
+   * open a few large layers instead of one per commit; the old layers become
+   * garbage once no retained snapshot reads them.
+   */
+  async compact(name: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    const [database, head] = await this.#catalog.head(name);
+    const parent = await this.#resolve(head.id);
+    // The layers are written without the lease, so writers are not held up while pages are copied; the commit
+    // then takes the lease and succeeds only if no write committed meanwhile.
+    const pinned = await this.#layers.acquire(manifestLayers(parent), name);
+    let written: { entries: PageEntry[]; newLayers: { key: string; size: number }[] };
+    try {
+      written = await this.#writeLayers(
+        parent.pages.map((entry) => entry.page),
+        parent.length,
+        async (page) => {
+          const entry = parent.pages[page] as PageEntry;
+          const bytes = Buffer.alloc(entry.length);
+          const source = await openFile(pinned.paths.get(entry.layer) ?? "", "r");
+          try {
+            await source.read(bytes, 0, entry.length, entry.offset);
+          } finally {
+            await source.close();
+          }
+          if (!sameHash(sha256(bytes), entry.hash)) {
+            throw new StorageError("data_loss", `page ${page} of database "${name}" does not match its hash`);
+          }
+          return bytes;
+        },
+      );
+    } finally {
+      pinned.release();
+    }
+    const manifest: Manifest = { length: parent.length, kind: "full", entries: written.entries };
+    const resolved = resolveManifest(manifest, undefined);
+    const lease = await this.#acquireLease(database);
+    try {
+      const committed = await this.#catalog.commitSnapshot(lease, {
+        databaseId: database.id,
+        parentId: head.id,
+        length: parent.length,
+        chainDepth: 0,
+        manifest: encodeManifest(manifest),
+        epoch: lease.epoch,
+        newLayers: written.newLayers,
+        layerKeys: manifestLayers(resolved).map(layerKey),
+      });
+      this.#remember(committed.id, resolved);
+      return snapshotInfo(database, committed, []);
+    } catch (error) {
+      await this.#catalog.releaseLease(lease).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
+    await Promise.all(this.#compacting.values());
     await this.#sql.close();
   }
 
@@ -353,6 +415,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
         () => phase("committing"),
       );
       this.#remember(committed.id, resolved);
+      if (manifestLayers(resolved).length > COMPACT_ABOVE_LAYERS) this.#compactInBackground(database.name);
       return snapshotInfo(database, committed, []);
     } finally {
       await overlay?.close();
@@ -397,6 +460,22 @@ export class LayeredDatabaseStore implements DatabaseStore {
     }
     await flush();
     return { entries, newLayers };
+  }
+
+  /**
+   * Compaction after a commit, off the writer's path. Losing the race to a
+   * newer commit (aborted) is fine: the next commit tries again.
+   */
+  #compactInBackground(name: string): void {
+    if (this.#compacting.has(name)) return;
+    const compaction = this.compact(name)
+      .catch((error: unknown) => {
+        if (!(error instanceof StorageError && error.code === "aborted")) {
+          console.error(`openduck: compacting database "${name}" failed: ${(error as Error).message}`);
+        }
+      })
+      .finally(() => this.#compacting.delete(name));
+    this.#compacting.set(name, compaction);
   }
 
   /** The resolved manifest of a snapshot; immutable, so cached. */

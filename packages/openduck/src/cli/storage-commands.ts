@@ -10,6 +10,7 @@ openduck db list                   the live databases
 openduck db drop NAME              drop a database (undrop brings it back during the retention window)
 openduck db undrop NAME
 openduck db clone SRC DST [--snapshot S]   a new database sharing SRC's data at its head or snapshot S
+openduck db compact NAME           rewrite the head into a few fresh layers (new snapshot, same contents)
 
 Options: --json (output for scripts), and STORAGE as for openduck serve. With
 embedded metadata, a running openduck serve/worker on the same --data answers.

@@ -27,7 +27,8 @@ export class PGliteSqlClient implements SqlClient {
   }
 
   static async open(dataDir?: string): Promise<PGliteSqlClient> {
-    if (dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION"))) await initializeInChildProcess(dataDir);
+    if (dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION")))
+      await initializeInChildProcess(dataDir);
     const db = await PGlite.create({
       ...(dataDir === undefined ? {} : { dataDir }),
       parsers: {

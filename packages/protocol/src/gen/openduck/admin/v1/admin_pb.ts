@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openduck/admin/v1/admin.proto.
  */
 export const file_openduck_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Ch1vcGVuZHVjay9hZG1pbi92MS9hZG1pbi5wcm90bxIRb3BlbmR1Y2suYWRtaW4udjEiSQoIRGF0YWJhc2USDAoEbmFtZRgBIAEoCRIYChBoZWFkX3NuYXBzaG90X2lkGAIgASgJEhUKDWNyZWF0ZWRfYXRfbXMYAyABKAMiXgoIU25hcHNob3QSEAoIZGF0YWJhc2UYASABKAkSCgoCaWQYAiABKAkSFQoNY3JlYXRlZF9hdF9tcxgDIAEoAxIOCgZsZW5ndGgYBCABKAQSDQoFbmFtZXMYBSADKAkiJQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiRwoWQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRItCghzbmFwc2hvdBgBIAEoCzIbLm9wZW5kdWNrLmFkbWluLnYxLlNuYXBzaG90IhYKFExpc3REYXRhYmFzZXNSZXF1ZXN0IkcKFUxpc3REYXRhYmFzZXNSZXNwb25zZRIuCglkYXRhYmFzZXMYASADKAsyGy5vcGVuZHVjay5hZG1pbi52MS5EYXRhYmFzZSIjChNEcm9wRGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoURHJvcERhdGFiYXNlUmVzcG9uc2UiJQoVVW5kcm9wRGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiRwoWVW5kcm9wRGF0YWJhc2VSZXNwb25zZRItCghkYXRhYmFzZRgBIAEoCzIbLm9wZW5kdWNrLmFkbWluLnYxLkRhdGFiYXNlIkgKFENsb25lRGF0YWJhc2VSZXF1ZXN0Eg4KBnNvdXJjZRgBIAEoCRIOCgZ0YXJnZXQYAiABKAkSEAoIc25hcHNob3QYAyABKAkiRgoVQ2xvbmVEYXRhYmFzZVJlc3BvbnNlEi0KCHNuYXBzaG90GAEgASgLMhsub3BlbmR1Y2suYWRtaW4udjEuU25hcHNob3QiKAoUTGlzdFNuYXBzaG90c1JlcXVlc3QSEAoIZGF0YWJhc2UYASABKAkiRwoVTGlzdFNuYXBzaG90c1Jlc3BvbnNlEi4KCXNuYXBzaG90cxgBIAMoCzIbLm9wZW5kdWNrLmFkbWluLnYxLlNuYXBzaG90IkkKFUNyZWF0ZVNuYXBzaG90UmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCHNuYXBzaG90GAMgASgJIkcKFkNyZWF0ZVNuYXBzaG90UmVzcG9uc2USLQoIc25hcHNob3QYASABKAsyGy5vcGVuZHVjay5hZG1pbi52MS5TbmFwc2hvdCIoChVDb2xsZWN0R2FyYmFnZVJlcXVlc3QSDwoHZHJ5X3J1bhgBIAEoCCKmAQoWQ29sbGVjdEdhcmJhZ2VSZXNwb25zZRIPCgdkcnlfcnVuGAEgASgIEhkKEXNuYXBzaG90c19kZWxldGVkGAIgASgEEhgKEGRhdGFiYXNlc19wdXJnZWQYAyABKAQSFgoObGF5ZXJzX2RlbGV0ZWQYBCABKAQSFQoNYnl0ZXNfZGVsZXRlZBgFIAEoBBIXCg9vcnBoYW5zX2RlbGV0ZWQYBiABKAQytwYKDEFkbWluU2VydmljZRJlCg5DcmVhdGVEYXRhYmFzZRIoLm9wZW5kdWNrLmFkbWluLnYxLkNyZWF0ZURhdGFiYXNlUmVxdWVzdBopLm9wZW5kdWNrLmFkbWluLnYxLkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USYgoNTGlzdERhdGFiYXNlcxInLm9wZW5kdWNrLmFkbWluLnYxLkxpc3REYXRhYmFzZXNSZXF1ZXN0Gigub3BlbmR1Y2suYWRtaW4udjEuTGlzdERhdGFiYXNlc1Jlc3BvbnNlEl8KDERyb3BEYXRhYmFzZRImLm9wZW5kdWNrLmFkbWluLnYxLkRyb3BEYXRhYmFzZVJlcXVlc3QaJy5vcGVuZHVjay5hZG1pbi52MS5Ecm9wRGF0YWJhc2VSZXNwb25zZRJlCg5VbmRyb3BEYXRhYmFzZRIoLm9wZW5kdWNrLmFkbWluLnYxLlVuZHJvcERhdGFiYXNlUmVxdWVzdBopLm9wZW5kdWNrLmFkbWluLnYxLlVuZHJvcERhdGFiYXNlUmVzcG9uc2USYgoNQ2xvbmVEYXRhYmFzZRInLm9wZW5kdWNrLmFkbWluLnYxLkNsb25lRGF0YWJhc2VSZXF1ZXN0Gigub3BlbmR1Y2suYWRtaW4udjEuQ2xvbmVEYXRhYmFzZVJlc3BvbnNlEmIKDUxpc3RTbmFwc2hvdHMSJy5vcGVuZHVjay5hZG1pbi52MS5MaXN0U25hcHNob3RzUmVxdWVzdBooLm9wZW5kdWNrLmFkbWluLnYxLkxpc3RTbmFwc2hvdHNSZXNwb25zZRJlCg5DcmVhdGVTbmFwc2hvdBIoLm9wZW5kdWNrLmFkbWluLnYxLkNyZWF0ZVNuYXBzaG90UmVxdWVzdBopLm9wZW5kdWNrLmFkbWluLnYxLkNyZWF0ZVNuYXBzaG90UmVzcG9uc2USZQoOQ29sbGVjdEdhcmJhZ2USKC5vcGVuZHVjay5hZG1pbi52MS5Db2xsZWN0R2FyYmFnZVJlcXVlc3QaKS5vcGVuZHVjay5hZG1pbi52MS5Db2xsZWN0R2FyYmFnZVJlc3BvbnNlYgZwcm90bzM");
+  fileDesc("Ch1vcGVuZHVjay9hZG1pbi92MS9hZG1pbi5wcm90bxIRb3BlbmR1Y2suYWRtaW4udjEiSQoIRGF0YWJhc2USDAoEbmFtZRgBIAEoCRIYChBoZWFkX3NuYXBzaG90X2lkGAIgASgJEhUKDWNyZWF0ZWRfYXRfbXMYAyABKAMiXgoIU25hcHNob3QSEAoIZGF0YWJhc2UYASABKAkSCgoCaWQYAiABKAkSFQoNY3JlYXRlZF9hdF9tcxgDIAEoAxIOCgZsZW5ndGgYBCABKAQSDQoFbmFtZXMYBSADKAkiJQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiRwoWQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRItCghzbmFwc2hvdBgBIAEoCzIbLm9wZW5kdWNrLmFkbWluLnYxLlNuYXBzaG90IhYKFExpc3REYXRhYmFzZXNSZXF1ZXN0IkcKFUxpc3REYXRhYmFzZXNSZXNwb25zZRIuCglkYXRhYmFzZXMYASADKAsyGy5vcGVuZHVjay5hZG1pbi52MS5EYXRhYmFzZSIjChNEcm9wRGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiFgoURHJvcERhdGFiYXNlUmVzcG9uc2UiJQoVVW5kcm9wRGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiRwoWVW5kcm9wRGF0YWJhc2VSZXNwb25zZRItCghkYXRhYmFzZRgBIAEoCzIbLm9wZW5kdWNrLmFkbWluLnYxLkRhdGFiYXNlIkgKFENsb25lRGF0YWJhc2VSZXF1ZXN0Eg4KBnNvdXJjZRgBIAEoCRIOCgZ0YXJnZXQYAiABKAkSEAoIc25hcHNob3QYAyABKAkiRgoVQ2xvbmVEYXRhYmFzZVJlc3BvbnNlEi0KCHNuYXBzaG90GAEgASgLMhsub3BlbmR1Y2suYWRtaW4udjEuU25hcHNob3QiJgoWQ29tcGFjdERhdGFiYXNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIkgKF0NvbXBhY3REYXRhYmFzZVJlc3BvbnNlEi0KCHNuYXBzaG90GAEgASgLMhsub3BlbmR1Y2suYWRtaW4udjEuU25hcHNob3QiKAoUTGlzdFNuYXBzaG90c1JlcXVlc3QSEAoIZGF0YWJhc2UYASABKAkiRwoVTGlzdFNuYXBzaG90c1Jlc3BvbnNlEi4KCXNuYXBzaG90cxgBIAMoCzIbLm9wZW5kdWNrLmFkbWluLnYxLlNuYXBzaG90IkkKFUNyZWF0ZVNuYXBzaG90UmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCHNuYXBzaG90GAMgASgJIkcKFkNyZWF0ZVNuYXBzaG90UmVzcG9uc2USLQoIc25hcHNob3QYASABKAsyGy5vcGVuZHVjay5hZG1pbi52MS5TbmFwc2hvdCIoChVDb2xsZWN0R2FyYmFnZVJlcXVlc3QSDwoHZHJ5X3J1bhgBIAEoCCKmAQoWQ29sbGVjdEdhcmJhZ2VSZXNwb25zZRIPCgdkcnlfcnVuGAEgASgIEhkKEXNuYXBzaG90c19kZWxldGVkGAIgASgEEhgKEGRhdGFiYXNlc19wdXJnZWQYAyABKAQSFgoObGF5ZXJzX2RlbGV0ZWQYBCABKAQSFQoNYnl0ZXNfZGVsZXRlZBgFIAEoBBIXCg9vcnBoYW5zX2RlbGV0ZWQYBiABKAQyoQcKDEFkbWluU2VydmljZRJlCg5DcmVhdGVEYXRhYmFzZRIoLm9wZW5kdWNrLmFkbWluLnYxLkNyZWF0ZURhdGFiYXNlUmVxdWVzdBopLm9wZW5kdWNrLmFkbWluLnYxLkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USYgoNTGlzdERhdGFiYXNlcxInLm9wZW5kdWNrLmFkbWluLnYxLkxpc3REYXRhYmFzZXNSZXF1ZXN0Gigub3BlbmR1Y2suYWRtaW4udjEuTGlzdERhdGFiYXNlc1Jlc3BvbnNlEl8KDERyb3BEYXRhYmFzZRImLm9wZW5kdWNrLmFkbWluLnYxLkRyb3BEYXRhYmFzZVJlcXVlc3QaJy5vcGVuZHVjay5hZG1pbi52MS5Ecm9wRGF0YWJhc2VSZXNwb25zZRJlCg5VbmRyb3BEYXRhYmFzZRIoLm9wZW5kdWNrLmFkbWluLnYxLlVuZHJvcERhdGFiYXNlUmVxdWVzdBopLm9wZW5kdWNrLmFkbWluLnYxLlVuZHJvcERhdGFiYXNlUmVzcG9uc2USYgoNQ2xvbmVEYXRhYmFzZRInLm9wZW5kdWNrLmFkbWluLnYxLkNsb25lRGF0YWJhc2VSZXF1ZXN0Gigub3BlbmR1Y2suYWRtaW4udjEuQ2xvbmVEYXRhYmFzZVJlc3BvbnNlEmgKD0NvbXBhY3REYXRhYmFzZRIpLm9wZW5kdWNrLmFkbWluLnYxLkNvbXBhY3REYXRhYmFzZVJlcXVlc3QaKi5vcGVuZHVjay5hZG1pbi52MS5Db21wYWN0RGF0YWJhc2VSZXNwb25zZRJiCg1MaXN0U25hcHNob3RzEicub3BlbmR1Y2suYWRtaW4udjEuTGlzdFNuYXBzaG90c1JlcXVlc3QaKC5vcGVuZHVjay5hZG1pbi52MS5MaXN0U25hcHNob3RzUmVzcG9uc2USZQoOQ3JlYXRlU25hcHNob3QSKC5vcGVuZHVjay5hZG1pbi52MS5DcmVhdGVTbmFwc2hvdFJlcXVlc3QaKS5vcGVuZHVjay5hZG1pbi52MS5DcmVhdGVTbmFwc2hvdFJlc3BvbnNlEmUKDkNvbGxlY3RHYXJiYWdlEigub3BlbmR1Y2suYWRtaW4udjEuQ29sbGVjdEdhcmJhZ2VSZXF1ZXN0Gikub3BlbmR1Y2suYWRtaW4udjEuQ29sbGVjdEdhcmJhZ2VSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message openduck.admin.v1.Database
@@ -261,6 +261,40 @@ export const CloneDatabaseResponseSchema: GenMessage<CloneDatabaseResponse> = /*
   messageDesc(file_openduck_admin_v1_admin, 11);
 
 /**
+ * @generated from message openduck.admin.v1.CompactDatabaseRequest
+ */
+export type CompactDatabaseRequest = Message<"openduck.admin.v1.CompactDatabaseRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message openduck.admin.v1.CompactDatabaseRequest.
+ * Use `create(CompactDatabaseRequestSchema)` to create a new message.
+ */
+export const CompactDatabaseRequestSchema: GenMessage<CompactDatabaseRequest> = /*@__PURE__*/
+  messageDesc(file_openduck_admin_v1_admin, 12);
+
+/**
+ * @generated from message openduck.admin.v1.CompactDatabaseResponse
+ */
+export type CompactDatabaseResponse = Message<"openduck.admin.v1.CompactDatabaseResponse"> & {
+  /**
+   * @generated from field: openduck.admin.v1.Snapshot snapshot = 1;
+   */
+  snapshot?: Snapshot | undefined;
+};
+
+/**
+ * Describes the message openduck.admin.v1.CompactDatabaseResponse.
+ * Use `create(CompactDatabaseResponseSchema)` to create a new message.
+ */
+export const CompactDatabaseResponseSchema: GenMessage<CompactDatabaseResponse> = /*@__PURE__*/
+  messageDesc(file_openduck_admin_v1_admin, 13);
+
+/**
  * @generated from message openduck.admin.v1.ListSnapshotsRequest
  */
 export type ListSnapshotsRequest = Message<"openduck.admin.v1.ListSnapshotsRequest"> & {
@@ -275,7 +309,7 @@ export type ListSnapshotsRequest = Message<"openduck.admin.v1.ListSnapshotsReque
  * Use `create(ListSnapshotsRequestSchema)` to create a new message.
  */
 export const ListSnapshotsRequestSchema: GenMessage<ListSnapshotsRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_admin_v1_admin, 12);
+  messageDesc(file_openduck_admin_v1_admin, 14);
 
 /**
  * @generated from message openduck.admin.v1.ListSnapshotsResponse
@@ -292,7 +326,7 @@ export type ListSnapshotsResponse = Message<"openduck.admin.v1.ListSnapshotsResp
  * Use `create(ListSnapshotsResponseSchema)` to create a new message.
  */
 export const ListSnapshotsResponseSchema: GenMessage<ListSnapshotsResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_admin_v1_admin, 13);
+  messageDesc(file_openduck_admin_v1_admin, 15);
 
 /**
  * @generated from message openduck.admin.v1.CreateSnapshotRequest
@@ -321,7 +355,7 @@ export type CreateSnapshotRequest = Message<"openduck.admin.v1.CreateSnapshotReq
  * Use `create(CreateSnapshotRequestSchema)` to create a new message.
  */
 export const CreateSnapshotRequestSchema: GenMessage<CreateSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_admin_v1_admin, 14);
+  messageDesc(file_openduck_admin_v1_admin, 16);
 
 /**
  * @generated from message openduck.admin.v1.CreateSnapshotResponse
@@ -338,7 +372,7 @@ export type CreateSnapshotResponse = Message<"openduck.admin.v1.CreateSnapshotRe
  * Use `create(CreateSnapshotResponseSchema)` to create a new message.
  */
 export const CreateSnapshotResponseSchema: GenMessage<CreateSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_admin_v1_admin, 15);
+  messageDesc(file_openduck_admin_v1_admin, 17);
 
 /**
  * @generated from message openduck.admin.v1.CollectGarbageRequest
@@ -357,7 +391,7 @@ export type CollectGarbageRequest = Message<"openduck.admin.v1.CollectGarbageReq
  * Use `create(CollectGarbageRequestSchema)` to create a new message.
  */
 export const CollectGarbageRequestSchema: GenMessage<CollectGarbageRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_admin_v1_admin, 16);
+  messageDesc(file_openduck_admin_v1_admin, 18);
 
 /**
  * @generated from message openduck.admin.v1.CollectGarbageResponse
@@ -399,7 +433,7 @@ export type CollectGarbageResponse = Message<"openduck.admin.v1.CollectGarbageRe
  * Use `create(CollectGarbageResponseSchema)` to create a new message.
  */
 export const CollectGarbageResponseSchema: GenMessage<CollectGarbageResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_admin_v1_admin, 17);
+  messageDesc(file_openduck_admin_v1_admin, 19);
 
 /**
  * @generated from service openduck.admin.v1.AdminService
@@ -444,6 +478,16 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CloneDatabaseRequestSchema;
     output: typeof CloneDatabaseResponseSchema;
+  },
+  /**
+   * Rewrites the head into a few fresh layers, as a new snapshot with the same contents.
+   *
+   * @generated from rpc openduck.admin.v1.AdminService.CompactDatabase
+   */
+  compactDatabase: {
+    methodKind: "unary";
+    input: typeof CompactDatabaseRequestSchema;
+    output: typeof CompactDatabaseResponseSchema;
   },
   /**
    * @generated from rpc openduck.admin.v1.AdminService.ListSnapshots
