@@ -18,6 +18,7 @@ import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./i
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
 import { finishWrite, openSandboxedDatabase, type SandboxLimits } from "./sandbox.js";
+import { looksLikeWrite } from "./statement-routing.js";
 import type { Worker } from "./worker.js";
 
 export interface DuckDBWorkerOptions {
@@ -154,13 +155,15 @@ export class DuckDBWorker implements Worker {
     };
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#queryTimeoutMs)]);
     try {
-      let wrote = false;
-      try {
-        yield* this.#read(request, size, deadline, started);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : "";
-        if (!readOnlyViolation.test(message)) throw error;
-        wrote = true;
+      let wrote = looksLikeWrite(request.sql);
+      if (!wrote) {
+        try {
+          yield* this.#read(request, size, deadline, started);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : "";
+          if (!readOnlyViolation.test(message)) throw error;
+          wrote = true;
+        }
       }
       if (wrote) {
         if (request.snapshot !== "") {
