@@ -17,7 +17,7 @@ import { defaultExtensionPath } from "./extension-path.js";
 import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./ipc-connection.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
-import { finishWrite, openSandboxedDatabase, type SandboxLimits } from "./sandbox.js";
+import { finishWrite, Sandboxes, type SandboxLimits } from "./sandbox.js";
 import { looksLikeWrite } from "./statement-routing.js";
 import type { Worker } from "./worker.js";
 
@@ -95,8 +95,7 @@ function toResponse(
 export class DuckDBWorker implements Worker {
   readonly #store: DatabaseStore;
   readonly #scratch: string;
-  readonly #extensionPath: string;
-  readonly #limits: SandboxLimits;
+  readonly #sandboxes: Sandboxes;
   readonly #open: OpenDatabases;
   readonly #writes = new KeyedMutex();
   readonly #queryTimeoutMs: number;
@@ -105,13 +104,12 @@ export class DuckDBWorker implements Worker {
   constructor(options: DuckDBWorkerOptions) {
     this.#store = options.store;
     this.#scratch = options.scratchDirectory;
-    this.#extensionPath = options.extensionPath ?? defaultExtensionPath();
-    this.#limits = {
+    this.#sandboxes = new Sandboxes(options.extensionPath ?? defaultExtensionPath(), {
       memoryLimit: options.limits?.memoryLimit ?? "1GB",
       threads: options.limits?.threads ?? 2,
       maxTempDirectorySize: options.limits?.maxTempDirectorySize ?? "10GB",
       tempDirectory: join(this.#scratch, "spill"),
-    };
+    });
     this.#open = new OpenDatabases(options.openDatabases ?? 4);
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 10 * 60 * 1000;
     this.#maxWriteResultBytes = options.maxWriteResultBytes ?? 64 * 1024 * 1024;
@@ -187,6 +185,7 @@ export class DuckDBWorker implements Worker {
 
   async close(): Promise<void> {
     await this.#open.closeAll();
+    await this.#sandboxes.close();
   }
 
   async *#read(request: ExecuteRequest, size: BatchSize, signal: AbortSignal, started: number) {
@@ -310,11 +309,6 @@ export class DuckDBWorker implements Worker {
   }
 
   #openDatabase(attachPath: string, database: string, readOnly: boolean): Promise<DuckDBInstance> {
-    return openSandboxedDatabase(attachPath, {
-      database,
-      readOnly,
-      extensionPath: this.#extensionPath,
-      limits: this.#limits,
-    });
+    return this.#sandboxes.open(attachPath, { database, readOnly });
   }
 }

@@ -18,47 +18,80 @@ function literal(text: string): string {
 }
 
 /**
- * Opens a database for remote SQL: DuckDB starts in memory, our extension is
- * loaded and the snapshot attached (through the extension's `odpages:` file
- * system) while that is still allowed, then host files, the network,
- * extension loading and every setting are shut off for good
- * (`lock_configuration`). Statement kinds DuckDB would still allow (ATTACH
- * of in-memory databases, DETACH, LOAD of a built-in extension) are refused
- * by the extension before they run. Connections must `USE` the database
- * (see `useDatabase`).
+ * DuckDB instances for remote SQL, each started and given our extension
+ * ahead of time, so that opening a snapshot costs only its ATTACH: one spare
+ * instance waits for the next open.
  */
-export async function openSandboxedDatabase(
-  attachPath: string,
-  options: { database: string; readOnly: boolean; extensionPath: string; limits: SandboxLimits },
-): Promise<DuckDBInstance> {
-  const { limits } = options;
-  const instance = await DuckDBInstance.create(":memory:", {
-    allow_unsigned_extensions: "true",
-    autoinstall_known_extensions: "false",
-    autoload_known_extensions: "false",
-    allow_community_extensions: "false",
-    allow_persistent_secrets: "false",
-    memory_limit: limits.memoryLimit,
-    threads: String(limits.threads),
-    temp_directory: limits.tempDirectory,
-    max_temp_directory_size: limits.maxTempDirectorySize,
-  });
-  const setup = await instance.connect();
-  try {
-    await setup.run(`LOAD ${literal(options.extensionPath)}`);
-    await setup.run(
-      `ATTACH ${literal(attachPath)} AS ${quote(options.database)}${options.readOnly ? " (READ_ONLY)" : ""}`,
-    );
-    await setup.run("SET enable_external_access = false");
-    await setup.run("SET lock_configuration = true");
-  } catch (error) {
-    setup.closeSync();
-    instance.closeSync();
-    throw error;
-  } finally {
-    setup.closeSync();
+export class Sandboxes {
+  readonly #extensionPath: string;
+  readonly #limits: SandboxLimits;
+  #spare: Promise<DuckDBInstance> | undefined;
+
+  constructor(extensionPath: string, limits: SandboxLimits) {
+    this.#extensionPath = extensionPath;
+    this.#limits = limits;
   }
-  return instance;
+
+  /**
+   * Opens a database for remote SQL: the snapshot is attached (through the
+   * extension's `odpages:` file system) while that is still allowed, then
+   * host files, the network, extension loading and every setting are shut
+   * off for good (`lock_configuration`). Statement kinds DuckDB would still
+   * allow (ATTACH of in-memory databases, DETACH, LOAD of a built-in
+   * extension) are refused by the extension before they run. Connections
+   * must `USE` the database (see `useDatabase`).
+   */
+  async open(attachPath: string, options: { database: string; readOnly: boolean }): Promise<DuckDBInstance> {
+    const instance = await (this.#spare ?? this.#start());
+    this.#spare = this.#start();
+    this.#spare.catch(() => undefined);
+    const setup = await instance.connect();
+    try {
+      await setup.run(
+        `ATTACH ${literal(attachPath)} AS ${quote(options.database)}${options.readOnly ? " (READ_ONLY)" : ""}`,
+      );
+      await setup.run("SET enable_external_access = false");
+      await setup.run("SET lock_configuration = true");
+    } catch (error) {
+      setup.closeSync();
+      instance.closeSync();
+      throw error;
+    } finally {
+      setup.closeSync();
+    }
+    return instance;
+  }
+
+  async close(): Promise<void> {
+    const spare = await this.#spare?.catch(() => undefined);
+    this.#spare = undefined;
+    spare?.closeSync();
+  }
+
+  async #start(): Promise<DuckDBInstance> {
+    const limits = this.#limits;
+    const instance = await DuckDBInstance.create(":memory:", {
+      allow_unsigned_extensions: "true",
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+      allow_community_extensions: "false",
+      allow_persistent_secrets: "false",
+      memory_limit: limits.memoryLimit,
+      threads: String(limits.threads),
+      temp_directory: limits.tempDirectory,
+      max_temp_directory_size: limits.maxTempDirectorySize,
+    });
+    const setup = await instance.connect();
+    try {
+      await setup.run(`LOAD ${literal(this.#extensionPath)}`);
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    } finally {
+      setup.closeSync();
+    }
+    return instance;
+  }
 }
 
 /** The statement that makes a connection's unqualified names resolve in the attached database. */

@@ -279,13 +279,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
         parent.length,
         async (page) => {
           const entry = parent.pages[page] as PageEntry;
-          const bytes = Buffer.alloc(entry.length);
-          const source = await openFile(pinned.paths.get(entry.layer) ?? "", "r");
-          try {
-            await source.read(bytes, 0, entry.length, entry.offset);
-          } finally {
-            await source.close();
-          }
+          const bytes = await readLayerPage(pinned.paths, entry, entry.length);
           if (!sameHash(sha256(bytes), entry.hash)) {
             throw new StorageError("data_loss", `page ${page} of database "${name}" does not match its hash`);
           }
@@ -370,14 +364,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
           return bytes;
         }
         const entry = parent.pages[page];
-        if (entry === undefined) return bytes;
-        const source = await openFile(parentLayers.get(entry.layer) ?? "", "r");
-        try {
-          await source.read(bytes, 0, Math.min(length, entry.length), entry.offset);
-        } finally {
-          await source.close();
-        }
-        return bytes;
+        return entry === undefined ? bytes : readLayerPage(parentLayers, entry, length);
       };
       const { entries, newLayers } = await this.#writeLayers(
         [...written].sort((a, b) => a - b),
@@ -515,6 +502,22 @@ export class LayeredDatabaseStore implements DatabaseStore {
 
 function snapshotInfo(database: DatabaseRow, row: SnapshotRow, names: string[]): SnapshotInfo {
   return { database: database.name, id: String(row.id), createdAt: row.createdAt, length: row.length, names };
+}
+
+/** A page's bytes from its local layer file, in a buffer of `length` (zero-filled past the page's own length). */
+async function readLayerPage(
+  layerPaths: Map<string, string>,
+  entry: PageEntry,
+  length: number,
+): Promise<Buffer> {
+  const bytes = Buffer.alloc(length);
+  const source = await openFile(layerPaths.get(entry.layer) ?? "", "r");
+  try {
+    await source.read(bytes, 0, Math.min(length, entry.length), entry.offset);
+  } finally {
+    await source.close();
+  }
+  return bytes;
 }
 
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {
