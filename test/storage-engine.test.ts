@@ -239,12 +239,20 @@ describe.each(storageMatrix)("differential storage on %s metadata and %s objects
       }
     };
     await flip();
+    // A worker that has not seen these layers (the writer keeps a verified copy of what it wrote).
+    const coldStore = await storage.open({ work: "work-fragile" });
+    const cold = new DuckDBWorker({
+      store: coldStore,
+      scratchDirectory: join(storage.dataDirectory, "duckdb-fragile"),
+    });
     try {
-      const error = await failure(run("fragile", "SELECT count(*) FROM t"));
+      const error = await failure(runOnWorker(cold, "fragile", "SELECT count(*) FROM t"));
       expect(error.code).toBe(Code.DataLoss);
       expect(error.rawMessage).toMatch(/layer layers\/[0-9a-f]{64} of database "fragile" is corrupt/);
     } finally {
       await flip();
+      await cold.close();
+      await coldStore.close();
     }
     expect((await run("fragile", "SELECT count(*) AS n FROM t")).rows).toEqual([{ n: 1000n }]);
   });
