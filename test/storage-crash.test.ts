@@ -20,6 +20,9 @@ interface Writer {
   child: ChildProcess;
   lines: AsyncIterator<string>;
   exited: Promise<number | null>;
+  /** What it printed so far, and its stderr: a failing test shows both. */
+  transcript: string[];
+  errors: () => string;
 }
 
 /** Writers still running: a failing test stops them before it removes their storage. */
@@ -47,8 +50,11 @@ function startWriter(storage: TestStorage, args: string[], env: Record<string, s
       resolve(code);
     }),
   );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
-  const writer = { child, lines, exited };
+  const transcript: string[] = [];
+  const input = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  input.on("line", (line) => transcript.push(line));
+  const lines = input[Symbol.asyncIterator]();
+  const writer = { child, lines, exited, transcript, errors: () => errors };
   running.add(writer);
   void exited.then(() => running.delete(writer));
   return writer;
@@ -56,7 +62,12 @@ function startWriter(storage: TestStorage, args: string[], env: Record<string, s
 
 async function nextLine(writer: Writer): Promise<string> {
   const next = await writer.lines.next();
-  if (next.done) throw new Error("the writer ended early");
+  if (next.done) {
+    const code = await writer.exited;
+    throw new Error(
+      `the writer ended early (exit ${code}); it printed:\n${writer.transcript.join("\n")}\nstderr:\n${writer.errors()}`,
+    );
+  }
   return next.value;
 }
 
@@ -82,7 +93,6 @@ describe.each(storageMatrix)(
 
         let committed = 0;
         let head: string | undefined;
-        let batch = 0;
         const killedAt: string[] = [];
         // What the next writer finds: exactly the last commit. A writer killed in the instant between its commit
         // transaction and reporting it did commit: then the head holds its whole batch (never part of one).
@@ -93,7 +103,6 @@ describe.each(storageMatrix)(
             expect(Number(seenHead)).toBeGreaterThan(Number(head));
             expect(Number(batches)).toBe(committed + 1);
             committed++;
-            batch++;
             head = seenHead;
           }
           expect(Number(batches)).toBe(committed);
@@ -102,23 +111,24 @@ describe.each(storageMatrix)(
         const record = (line: string) => {
           const done = /^committed (\d+) (\d+)$/.exec(line);
           if (!done) return false;
+          expect(Number(done[1])).toBe(committed);
           committed++;
           head = done[2];
-          batch = Number(done[1]) + 1;
           return true;
         };
         for (let run = 0; run < RUNS_PER_BACKEND; run++) {
           const phase = phases[Math.floor(Math.random() * phases.length)] ?? "statement";
           const writer = startWriter(
             storage,
-            ["crashed", "insert", String(batch)],
+            ["crashed", "insert"],
             phase === "statement" ? {} : { PAUSE_AT: phase },
           );
           check(await nextResult(writer));
-          const victim = batch + 1;
+          // The writer commits the batch numbered `committed`, then dies somewhere in the next one.
+          const victim = committed + 1;
           for (;;) {
             const line = await nextLine(writer);
-            if (record(line) || batch !== victim) continue;
+            if (record(line) || committed !== victim) continue;
             if ((phase === "statement" && line === `start ${victim}`) || line === `phase ${phase}`) {
               // Somewhere in the statement, or in (and just past) the 400 ms the writer lingers at the phase.
               await pause(Math.random() * (phase === "statement" ? 300 : 450));
@@ -133,7 +143,7 @@ describe.each(storageMatrix)(
             record(next.value);
         }
         // A last writer sees exactly what was committed, then commits on top of it.
-        const last = startWriter(storage, ["crashed", "insert", String(batch)]);
+        const last = startWriter(storage, ["crashed", "insert"]);
         check(await nextResult(last));
         expect(await last.exited).toBe(0);
         expect(killedAt).toHaveLength(RUNS_PER_BACKEND);

@@ -1,6 +1,6 @@
 // A writer process for the crash and race tests: node crash-writer.mjs DATABASE MODE [ARG]
 //   MODE "setup":      creates DATABASE with an empty table `batches`
-//   MODE "insert" N:   prints the head and the committed batch count, then commits batch N and starts batch N+1
+//   MODE "insert":     prints the head and the committed batch count N, then commits batch N and starts batch N+1
 //                      (each a statement that takes a while), printing commit phases as they happen
 //   MODE "increment" K: K times UPDATE counter SET n = n + 1, each its own commit
 // Storage comes from the same flags and environment as `openduck serve` (arguments after --).
@@ -48,7 +48,7 @@ if (mode === "setup") {
   const head = await store.resolveSnapshot(database);
   const counted = await queryOne("SELECT count(DISTINCT batch) AS batches, count(*) AS items FROM batches");
   say(`head ${head.id} batches ${counted.batches} items ${counted.items}`);
-  const first = Number(argument);
+  const first = Number(counted.batches);
   for (const batch of [first, first + 1]) {
     say(`start ${batch}`);
     const snapshot = await run(
