@@ -10,7 +10,7 @@ import { create } from "@bufbuild/protobuf";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DuckDBWorker } from "@openduck/engine";
 import { ExecuteRequestSchema } from "@openduck/protocol";
-import { FileDatabaseStore } from "@openduck/storage";
+import { FilesystemObjectStore, LayeredDatabaseStore, PGliteSqlClient } from "@openduck/storage";
 import { OpenDuckClient } from "openduck";
 
 const quick = process.argv.includes("--quick");
@@ -106,10 +106,13 @@ const fmt = (n, digits = 2) => n.toFixed(digits);
 
 async function inProcessWorkerLatency() {
   const directory = await mkdtemp(join(tmpdir(), "openduck-bench-worker-"));
-  const worker = new DuckDBWorker({
-    store: new FileDatabaseStore(directory),
-    scratchDirectory: join(directory, "scratch"),
+  // The embedded defaults of `openduck serve`: PGlite metadata and a file object store.
+  const store = await LayeredDatabaseStore.open({
+    sql: await PGliteSqlClient.open(join(directory, "metadata")),
+    objects: new FilesystemObjectStore(join(directory, "objects")),
+    workDirectory: join(directory, "work"),
   });
+  const worker = new DuckDBWorker({ store, scratchDirectory: join(directory, "scratch") });
   try {
     await worker.createDatabase("bench");
     const request = create(ExecuteRequestSchema, { database: "bench", sql: "SELECT 42" });
@@ -118,6 +121,7 @@ async function inProcessWorkerLatency() {
     });
   } finally {
     await worker.close();
+    await store.close();
     await rm(directory, { recursive: true, force: true });
   }
 }
