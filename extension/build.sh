@@ -2,7 +2,7 @@
 # Builds the openduck DuckDB extension (see README.md). Incremental: a second run with no changes is a no-op.
 #
 # Environment:
-#   DUCKDB_NODE_LIBDIR          directory holding the libduckdb.so to link the node variant against
+#   DUCKDB_NODE_LIBDIR          directory holding the libduckdb.so to link against and ship beside the extension
 #                               (default: node_modules/@duckdb/node-bindings-linux-x64, searched upwards)
 #   OPENDUCK_EXTENSION_VERSION  version written into the metadata footer (default 0.1.0)
 #   CMAKE_GENERATOR             defaults to Ninja when available
@@ -70,15 +70,13 @@ check_node_bindings_version() {
 fetch_headers
 
 NODE_LIBDIR="$(find_node_libdir)"
-NODE_LIBRARY=""
-if [[ -n "$NODE_LIBDIR" && -f "$NODE_LIBDIR/libduckdb.so" ]]; then
-  check_node_bindings_version "$NODE_LIBDIR"
-  NODE_LIBRARY="$(cd "$NODE_LIBDIR" && pwd)/libduckdb.so"
-else
-  log "warning: libduckdb.so of @duckdb/node-bindings-linux-x64 not found (run npm install or set DUCKDB_NODE_LIBDIR);"
-  log "         building only build/release/openduck.duckdb_extension"
-  rm -f "$BUILD_DIR/release/node/openduck.duckdb_extension"
+if [[ -z "$NODE_LIBDIR" || ! -f "$NODE_LIBDIR/libduckdb.so" ]]; then
+  log "error: libduckdb.so of @duckdb/node-bindings-linux-x64 not found (run npm install or set DUCKDB_NODE_LIBDIR)"
+  exit 1
 fi
+check_node_bindings_version "$NODE_LIBDIR"
+DUCKDB_LIBRARY="$(cd "$NODE_LIBDIR" && pwd)/libduckdb.so"
+rm -rf "$BUILD_DIR/release/node"
 
 GENERATOR="${CMAKE_GENERATOR:-}"
 if [[ -z "$GENERATOR" ]]; then
@@ -90,7 +88,7 @@ CONFIG_ARGS=(
   -DDUCKDB_INCLUDE_ROOT="$HEADERS_DIR"
   -DDUCKDB_VERSION="$DUCKDB_VERSION"
   -DOPENDUCK_EXTENSION_VERSION="$EXTENSION_VERSION"
-  -DDUCKDB_NODE_LIBRARY="$NODE_LIBRARY"
+  -DDUCKDB_LIBRARY="$DUCKDB_LIBRARY"
   -DOPENDUCK_OUTPUT_DIR="$BUILD_DIR/release"
 )
 # Re-configuring costs a second or two, so only do it when an input changed.
@@ -106,7 +104,4 @@ fi
 
 cmake --build "$CMAKE_BUILD_DIR" --parallel "$(nproc 2> /dev/null || echo 2)"
 
-log "built $BUILD_DIR/release/openduck.duckdb_extension"
-if [[ -n "$NODE_LIBRARY" ]]; then
-  log "built $BUILD_DIR/release/node/openduck.duckdb_extension (linked against $NODE_LIBRARY)"
-fi
+log "built $BUILD_DIR/release/openduck.duckdb_extension (with libduckdb.so beside it, from $NODE_LIBDIR)"

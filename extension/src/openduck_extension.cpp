@@ -3,6 +3,8 @@
 #include "functions/arrow_ipc_function.hpp"
 #include "paged/paged_file_system.hpp"
 #include "paged/paged_storage_extension.hpp"
+#include "pushdown/statement_pushdown.hpp"
+#include "storage/openduck_storage_extension.hpp"
 
 #include "duckdb/main/config.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
@@ -12,11 +14,15 @@ namespace openduck {
 void OpenDuckExtension::Load(duckdb::ExtensionLoader &loader) {
 	loader.SetDescription("OpenDuck: DuckDB in the cloud");
 	loader.RegisterFunction(ArrowIpcFunction::GetFunction());
+	loader.RegisterFunction(ArrowIpcScanFunction::GetFunction());
 
 	auto &db = loader.GetDatabaseInstance();
 	db.GetFileSystem().RegisterSubSystem(duckdb::make_uniq<PagedFileSystem>());
-	duckdb::DBConfig::GetConfig(db).storage_extensions[PagedStorageExtension::NAME] =
-	    duckdb::make_uniq<PagedStorageExtension>();
+	auto &config = duckdb::DBConfig::GetConfig(db);
+	config.storage_extensions[PagedStorageExtension::NAME] = duckdb::make_uniq<PagedStorageExtension>();
+	config.storage_extensions[OpenDuckStorageExtension::NAME] = duckdb::make_uniq<OpenDuckStorageExtension>();
+	config.storage_extensions[OpenDuckStorageExtension::SHORT_NAME] = duckdb::make_uniq<OpenDuckStorageExtension>();
+	config.optimizer_extensions.push_back(StatementPushdown::GetExtension());
 }
 
 std::string OpenDuckExtension::Name() {

@@ -1,16 +1,11 @@
 """Shared fixtures for the openduck extension tests (see extension/README.md)."""
 
 import os
-import sys
 
-# DuckDB's Python module is imported RTLD_LOCAL by default, which hides the C++ symbols a loadable extension built
-# against the headers resolves at load time; they must be global before `duckdb` is first imported.
-sys.setdlopenflags(sys.getdlopenflags() | os.RTLD_GLOBAL)
-
-import duckdb  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.ipc  # noqa: E402
-import pytest  # noqa: E402
+import duckdb
+import pyarrow as pa
+import pyarrow.ipc
+import pytest
 
 EXTENSION_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXTENSION_PATH = os.environ.get(

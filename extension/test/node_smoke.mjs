@@ -1,5 +1,5 @@
-// Smoke test of the node variant of the openduck extension under @duckdb/node-api:
-//   node extension/test/node_smoke.mjs [path/to/node/openduck.duckdb_extension]
+// Smoke test of the openduck extension under @duckdb/node-api:
+//   node extension/test/node_smoke.mjs [path/to/openduck.duckdb_extension]
 // Streams 10M rows through openduck_arrow_ipc and reports throughput, then checks that
 // connection.interrupt() stops a long scan that never produces a row, then attaches a paged database
 // (odpages:) read-only and writable. Exits non-zero on failure.
@@ -12,7 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const extensionPath = resolve(
-  process.argv[2] ?? process.env.OPENDUCK_NODE_EXTENSION ?? join(here, '..', 'build', 'release', 'node', 'openduck.duckdb_extension'),
+  process.argv[2] ?? process.env.OPENDUCK_EXTENSION ?? join(here, '..', 'build', 'release', 'openduck.duckdb_extension'),
 );
 const ROWS = Number(process.env.OPENDUCK_SMOKE_ROWS ?? 10_000_000);
 const INTERRUPT_LIMIT_MS = 1000;

@@ -12,6 +12,5 @@ bash "$EXT_DIR/build.sh"
 echo "== pytest"
 "$PYTHON" -m pytest "$TEST_DIR" -q -p no:cacheprovider
 
-NODE_EXTENSION="$EXT_DIR/build/release/node/openduck.duckdb_extension"
 echo "== node smoke test"
-node "$TEST_DIR/node_smoke.mjs" "$NODE_EXTENSION"
+node "$TEST_DIR/node_smoke.mjs" "$EXT_DIR/build/release/openduck.duckdb_extension"

@@ -1,6 +1,7 @@
 #include "arrow_ipc/ipc_writer.hpp"
 
 #include "arrow_ipc/flatbuffer_builder.hpp"
+#include "arrow_ipc/ipc_format.hpp"
 #include "duckdb/common/exception.hpp"
 
 #include <cstring>
@@ -9,43 +10,9 @@ namespace openduck {
 
 using duckdb::InternalException;
 using duckdb::NotImplementedException;
+using namespace ipc_format;
 
 namespace {
-
-// Member indexes of Schema.fbs' `union Type` (0 is NONE).
-enum TypeId : uint8_t {
-	TYPE_NULL = 1,
-	TYPE_INT = 2,
-	TYPE_FLOATING_POINT = 3,
-	TYPE_BINARY = 4,
-	TYPE_UTF8 = 5,
-	TYPE_BOOL = 6,
-	TYPE_DECIMAL = 7,
-	TYPE_DATE = 8,
-	TYPE_TIME = 9,
-	TYPE_TIMESTAMP = 10,
-	TYPE_INTERVAL = 11,
-	TYPE_LIST = 12,
-	TYPE_STRUCT = 13,
-	TYPE_UNION = 14,
-	TYPE_FIXED_SIZE_BINARY = 15,
-	TYPE_FIXED_SIZE_LIST = 16,
-	TYPE_MAP = 17,
-	TYPE_DURATION = 18,
-	TYPE_LARGE_BINARY = 19,
-	TYPE_LARGE_UTF8 = 20,
-	TYPE_LARGE_LIST = 21,
-	TYPE_BINARY_VIEW = 23,
-	TYPE_UTF8_VIEW = 24,
-};
-
-// Member indexes of Message.fbs' `union MessageHeader`.
-constexpr uint8_t HEADER_SCHEMA = 1;
-constexpr uint8_t HEADER_DICTIONARY_BATCH = 2;
-constexpr uint8_t HEADER_RECORD_BATCH = 3;
-constexpr int16_t METADATA_VERSION_V5 = 4;
-constexpr uint32_t CONTINUATION_MARKER = 0xFFFFFFFFu;
-constexpr int64_t IPC_ALIGNMENT = 8;
 
 int64_t PadTo8(int64_t size) {
 	return (size + IPC_ALIGNMENT - 1) / IPC_ALIGNMENT * IPC_ALIGNMENT;

@@ -1,13 +1,10 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/**
- * The extension build that links against @duckdb/node-api's libduckdb.so,
- * as `npm run build:extension` leaves it in this repository.
- */
+/** The extension as `npm run build:extension` leaves it in this repository. */
 export function defaultExtensionPath(): string {
   const path = fileURLToPath(
-    new URL("../../../extension/build/release/node/openduck.duckdb_extension", import.meta.url),
+    new URL("../../../extension/build/release/openduck.duckdb_extension", import.meta.url),
   );
   if (!existsSync(path)) {
     throw new Error(

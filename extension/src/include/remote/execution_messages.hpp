@@ -1,0 +1,107 @@
+//===----------------------------------------------------------------------===//
+//                         OpenDuck
+//
+// remote/execution_messages.hpp
+//
+// The messages of proto/openduck/v1/execution.proto as plain structs, with their protobuf encodings: requests are
+// encoded, responses decoded. Bytes fields are std::string.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+struct QueryOptions {
+	//! Largest result, in Arrow IPC bytes, the server may return inline. Unset: the server's default (1 MiB);
+	//! 0: always a handle.
+	std::optional<uint64_t> inline_limit_bytes;
+};
+
+struct ExecuteQueryRequest {
+	std::string database;
+	std::string sql;
+	//! A snapshot id or name to read (time travel); empty for the database's head.
+	std::string snapshot;
+	QueryOptions options;
+
+	std::string Encode() const;
+};
+
+//! What the last statement of the SQL produces. Values the server may add later are kept as they are.
+enum class ResultKind : int32_t { UNSPECIFIED = 0, ROWS = 1, CHANGED_ROWS = 2, NOTHING = 3 };
+
+struct Column {
+	std::string name;
+	//! DuckDB's type name, e.g. "DECIMAL(18,3)".
+	std::string type;
+};
+
+struct QueryStatistics {
+	uint64_t rows = 0;
+	//! Arrow IPC bytes of the result.
+	uint64_t bytes = 0;
+	uint64_t batches = 0;
+	double elapsed_ms = 0;
+};
+
+struct ExecuteQueryResponse {
+	std::string snapshot_id;
+	std::string statement_type;
+	ResultKind result_kind = ResultKind::UNSPECIFIED;
+	std::vector<Column> columns;
+	//! One encapsulated Arrow IPC Schema message.
+	std::string arrow_schema;
+	//! True when all rows are in arrow_batches; otherwise handle is set.
+	bool complete = false;
+	//! Encapsulated Arrow IPC messages (dictionary batches, then record batches) to read after arrow_schema.
+	std::string arrow_batches;
+	uint64_t row_count = 0;
+	uint64_t rows_affected = 0;
+	//! Opaque handle for StreamResults.
+	std::string handle;
+	uint64_t handle_ttl_ms = 0;
+	//! Set for a complete result.
+	std::optional<QueryStatistics> statistics;
+
+	static ExecuteQueryResponse Decode(const char *data, size_t size);
+};
+
+struct StreamResultsRequest {
+	std::string handle;
+
+	std::string Encode() const;
+};
+
+struct ArrowBatch {
+	//! The dictionary batches this batch needs (first time only), then one record batch.
+	std::string ipc;
+	uint64_t row_count = 0;
+};
+
+struct Progress {
+	//! 0 to 100, or -1 when unknown.
+	double percentage = 0;
+	uint64_t rows_processed = 0;
+	uint64_t total_rows = 0;
+};
+
+//! One message of StreamResults: exactly one payload member (the one payload_case names) is meaningful.
+struct StreamResultsResponse {
+	enum class PayloadCase : uint8_t { NONE = 0, ARROW_SCHEMA = 1, BATCH = 2, PROGRESS = 3, STATISTICS = 4 };
+
+	PayloadCase payload_case = PayloadCase::NONE;
+	std::string arrow_schema;
+	ArrowBatch batch;
+	Progress progress;
+	QueryStatistics statistics;
+
+	static StreamResultsResponse Decode(const char *data, size_t size);
+};
+
+} // namespace openduck

@@ -1,0 +1,33 @@
+//===----------------------------------------------------------------------===//
+//                         OpenDuck
+//
+// scan/remote_scan.hpp
+//
+// Scanning a remote table: the columns DuckDB needs and the filters it pushes become one remote SELECT at the
+// transaction's snapshot; the Arrow IPC answer is decoded into vectors of the exact column types.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "storage/remote_database.hpp"
+
+#include "duckdb/function/table_function.hpp"
+
+namespace openduck {
+
+struct RemoteScanBindData : public duckdb::TableFunctionData {
+	std::shared_ptr<RemoteDatabase> remote;
+	std::string snapshot_id;
+	//! The name the remote database is attached under.
+	std::string catalog_name;
+	std::string schema;
+	std::string table;
+	duckdb::vector<std::string> names;
+	duckdb::vector<duckdb::LogicalType> types;
+};
+
+struct RemoteScanFunction {
+	static duckdb::TableFunction GetFunction();
+};
+
+} // namespace openduck

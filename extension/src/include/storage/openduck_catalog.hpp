@@ -1,0 +1,61 @@
+//===----------------------------------------------------------------------===//
+//                         OpenDuck
+//
+// storage/openduck_catalog.hpp
+//
+// The catalog of an attached OpenDuck database: schemas, tables and views of the remote database as first-class
+// entries, read at the snapshot of the current transaction.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "storage/remote_database.hpp"
+
+#include "duckdb/catalog/catalog.hpp"
+
+namespace openduck {
+
+class OpenDuckCatalog : public duckdb::Catalog {
+public:
+	OpenDuckCatalog(duckdb::AttachedDatabase &db, std::shared_ptr<RemoteDatabase> remote);
+
+	RemoteDatabase &Remote() {
+		return *remote;
+	}
+
+	void Initialize(bool load_builtin) override;
+	std::string GetCatalogType() override {
+		return "openduck";
+	}
+
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateSchema(duckdb::CatalogTransaction transaction,
+	                                                        duckdb::CreateSchemaInfo &info) override;
+	duckdb::optional_ptr<duckdb::SchemaCatalogEntry> LookupSchema(duckdb::CatalogTransaction transaction,
+	                                                              const duckdb::EntryLookupInfo &schema_lookup,
+	                                                              duckdb::OnEntryNotFound if_not_found) override;
+	void ScanSchemas(duckdb::ClientContext &context,
+	                 std::function<void(duckdb::SchemaCatalogEntry &)> callback) override;
+
+	duckdb::PhysicalOperator &PlanCreateTableAs(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                            duckdb::LogicalCreateTable &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanInsert(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalInsert &op,
+	                                     duckdb::optional_ptr<duckdb::PhysicalOperator> plan) override;
+	duckdb::PhysicalOperator &PlanDelete(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalDelete &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanUpdate(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalUpdate &op, duckdb::PhysicalOperator &plan) override;
+
+	duckdb::DatabaseSize GetDatabaseSize(duckdb::ClientContext &context) override;
+	bool InMemory() override {
+		return false;
+	}
+	std::string GetDBPath() override;
+
+private:
+	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
+
+	std::shared_ptr<RemoteDatabase> remote;
+};
+
+} // namespace openduck

@@ -1,0 +1,52 @@
+//===----------------------------------------------------------------------===//
+//                         OpenDuck
+//
+// storage/remote_database.hpp
+//
+// One attached OpenDuck database: where it is, and the HTTP connections to it.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "remote/connect_client.hpp"
+#include "storage/attach_parameters.hpp"
+
+#include "duckdb/common/types/column/column_data_collection.hpp"
+
+#include <memory>
+#include <mutex>
+
+namespace openduck {
+
+//! A whole result fetched into memory: for catalog queries and other small answers.
+struct RemoteRows {
+	std::string snapshot_id;
+	duckdb::vector<std::string> names;
+	duckdb::unique_ptr<duckdb::ColumnDataCollection> rows;
+};
+
+class RemoteDatabase : public std::enable_shared_from_this<RemoteDatabase> {
+public:
+	explicit RemoteDatabase(AttachParameters parameters);
+
+	const AttachParameters &Parameters() const {
+		return parameters;
+	}
+
+	//! A client for one request at a time; give it back with Release so its connection is reused.
+	std::unique_ptr<ConnectClient> Acquire();
+	void Release(std::unique_ptr<ConnectClient> client);
+
+	//! Runs `sql` at `snapshot` (empty: the head) and returns every row. Remote errors become DuckDB exceptions.
+	RemoteRows Fetch(duckdb::ClientContext &context, const std::string &sql, const std::string &snapshot);
+
+private:
+	AttachParameters parameters;
+	std::mutex lock;
+	std::vector<std::unique_ptr<ConnectClient>> idle;
+};
+
+//! Turns a RemoteError into the DuckDB exception a user expects (never mentioning the token).
+[[noreturn]] void ThrowRemoteError(const RemoteError &error, const AttachParameters &parameters);
+
+} // namespace openduck

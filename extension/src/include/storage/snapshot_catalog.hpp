@@ -1,0 +1,34 @@
+//===----------------------------------------------------------------------===//
+//                         OpenDuck
+//
+// storage/snapshot_catalog.hpp
+//
+// Every schema, table and view of a remote database at one snapshot, loaded with one remote query.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "storage/openduck_schema_entry.hpp"
+#include "storage/remote_database.hpp"
+
+namespace openduck {
+
+class SnapshotCatalog {
+public:
+	//! Reads the catalog of `remote` at `snapshot` (empty: the head), building entries that belong to `catalog`.
+	static std::shared_ptr<SnapshotCatalog> Load(duckdb::ClientContext &context, duckdb::Catalog &catalog,
+	                                             RemoteDatabase &remote, const std::string &snapshot);
+
+	//! The snapshot id the entries describe; every scan in the transaction reads this snapshot.
+	const std::string &SnapshotId() const {
+		return snapshot_id;
+	}
+	duckdb::optional_ptr<OpenDuckSchemaEntry> GetSchema(const std::string &name);
+	void Scan(const std::function<void(duckdb::SchemaCatalogEntry &)> &callback);
+
+private:
+	std::string snapshot_id;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckSchemaEntry>> schemas;
+};
+
+} // namespace openduck

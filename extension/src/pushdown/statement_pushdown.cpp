@@ -1,0 +1,211 @@
+#include "pushdown/statement_pushdown.hpp"
+
+#include "scan/remote_query.hpp"
+#include "scan/remote_scan.hpp"
+
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/database_manager.hpp"
+#include "duckdb/optimizer/optimizer.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/parsed_expression_iterator.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/query_node.hpp"
+#include "duckdb/parser/statement/explain_statement.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/planner/binder.hpp"
+#include "duckdb/planner/operator/logical_get.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+//! The one remote scan source every table of the plan reads, if there is one.
+struct RemoteSource {
+	optional_ptr<RemoteScanBindData> first;
+	bool pushable = true;
+};
+
+void FindSource(LogicalOperator &op, RemoteSource &source) {
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_GET: {
+		auto &get = op.Cast<LogicalGet>();
+		if (get.function.name != "openduck_scan" || !get.bind_data) {
+			source.pushable = false;
+			return;
+		}
+		auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+		if (source.first && (source.first->remote != bind.remote || source.first->snapshot_id != bind.snapshot_id)) {
+			source.pushable = false;
+			return;
+		}
+		source.first = &bind;
+		break;
+	}
+	case LogicalOperatorType::LOGICAL_INSERT:
+	case LogicalOperatorType::LOGICAL_UPDATE:
+	case LogicalOperatorType::LOGICAL_DELETE:
+	case LogicalOperatorType::LOGICAL_MERGE_INTO:
+	case LogicalOperatorType::LOGICAL_CREATE_TABLE:
+	case LogicalOperatorType::LOGICAL_COPY_TO_FILE:
+	case LogicalOperatorType::LOGICAL_PREPARE:
+	case LogicalOperatorType::LOGICAL_EXECUTE:
+		source.pushable = false;
+		return;
+	default:
+		break;
+	}
+	for (auto &child : op.children) {
+		FindSource(*child, source);
+		if (!source.pushable) {
+			return;
+		}
+	}
+}
+
+//! Rewrites a parsed statement for the remote side: references to the attached catalog lose the catalog name (the
+//! remote database is the default one there). Fails on anything the remote side may not know.
+class RemoteStatementWriter {
+public:
+	RemoteStatementWriter(ClientContext &context, const string &catalog_name)
+	    : context(context), catalog_name(catalog_name) {
+	}
+
+	bool ok = true;
+
+	void VisitNode(QueryNode &node) {
+		for (auto &cte : node.cte_map.map) {
+			cte_names.insert(cte.first);
+			VisitNode(*cte.second->query->node);
+		}
+		ParsedExpressionIterator::EnumerateQueryNodeChildren(
+		    node, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); },
+		    [&](TableRef &ref) { VisitRef(ref); });
+	}
+
+private:
+	void VisitRef(TableRef &ref) {
+		if (ref.type == TableReferenceType::BASE_TABLE) {
+			auto &table = ref.Cast<BaseTableRef>();
+			if (StringUtil::CIEquals(table.catalog_name, catalog_name)) {
+				table.catalog_name.clear();
+			} else if (table.catalog_name.empty() && StringUtil::CIEquals(table.schema_name, catalog_name)) {
+				// `cloud.t` parses as schema.table; the binder found the attached catalog under that name.
+				table.schema_name.clear();
+			} else if (!table.catalog_name.empty()) {
+				ok = false;
+			} else if (table.schema_name.empty() && cte_names.count(table.table_name)) {
+				// A common table expression of the statement itself.
+			} else if (!StringUtil::CIEquals(DatabaseManager::GetDefaultDatabase(context), catalog_name)) {
+				// Unqualified names reach the remote tables only under `USE <attached>`; otherwise the name may be
+				// a local view over them, which the remote side does not know.
+				ok = false;
+			}
+		} else if (ref.type == TableReferenceType::TABLE_FUNCTION) {
+			ok = false;
+		}
+	}
+
+	void VisitExpression(ParsedExpression &expression) {
+		if (expression.GetExpressionClass() == ExpressionClass::FUNCTION) {
+			auto &function = expression.Cast<FunctionExpression>();
+			if (!function.catalog.empty() || !IsBuiltin(function.function_name)) {
+				ok = false;
+			}
+		} else if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
+			VisitNode(*expression.Cast<SubqueryExpression>().subquery->node);
+		}
+		ParsedExpressionIterator::EnumerateChildren(expression,
+		                                            [&](ParsedExpression &child) { VisitExpression(child); });
+	}
+
+	//! Whether DuckDB itself defines the function (scalar, aggregate or macro), so the remote side has it too.
+	bool IsBuiltin(const string &name) {
+		auto &system = Catalog::GetSystemCatalog(context);
+		for (auto type : {CatalogType::SCALAR_FUNCTION_ENTRY, CatalogType::AGGREGATE_FUNCTION_ENTRY,
+		                  CatalogType::MACRO_ENTRY}) {
+			if (system.GetEntry(context, type, DEFAULT_SCHEMA, name, OnEntryNotFound::RETURN_NULL)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	ClientContext &context;
+	const string &catalog_name;
+	case_insensitive_set_t cte_names;
+};
+
+//! The SQL to send for the statement being planned, or an empty string when it must stay local.
+string RemoteSql(ClientContext &context, const string &catalog_name, bool explain) {
+	Parser parser(context.GetParserOptions());
+	try {
+		parser.ParseQuery(context.GetCurrentQuery());
+	} catch (std::exception &) {
+		return string();
+	}
+	if (parser.statements.size() != 1) {
+		return string();
+	}
+	auto statement = std::move(parser.statements[0]);
+	if (explain) {
+		if (statement->type != StatementType::EXPLAIN_STATEMENT) {
+			return string();
+		}
+		statement = std::move(statement->Cast<ExplainStatement>().stmt);
+	}
+	if (statement->type != StatementType::SELECT_STATEMENT || !statement->named_param_map.empty()) {
+		return string();
+	}
+	auto &select = statement->Cast<SelectStatement>();
+	RemoteStatementWriter writer(context, catalog_name);
+	writer.VisitNode(*select.node);
+	return writer.ok ? select.ToString() : string();
+}
+
+void PushWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
+	bool explain = plan->type == LogicalOperatorType::LOGICAL_EXPLAIN;
+	auto &root = explain ? plan->children[0] : plan;
+	RemoteSource source;
+	FindSource(*root, source);
+	if (!source.pushable || !source.first) {
+		return;
+	}
+	auto &remote = source.first->remote;
+	auto sql = RemoteSql(input.context, source.first->catalog_name, explain);
+	if (sql.empty()) {
+		return;
+	}
+	root->ResolveOperatorTypes();
+	auto bind = make_uniq<RemoteQueryBindData>();
+	bind->remote = remote;
+	bind->snapshot_id = source.first->snapshot_id;
+	bind->sql = std::move(sql);
+	bind->types = root->types;
+	vector<string> names;
+	for (idx_t i = 0; i < root->types.size(); i++) {
+		names.push_back("column" + std::to_string(i));
+	}
+	auto types = root->types;
+	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), RemoteQueryFunction::GetFunction(),
+	                                 std::move(bind), std::move(types), std::move(names));
+	for (idx_t i = 0; i < root->types.size(); i++) {
+		get->AddColumnId(i);
+	}
+	get->ResolveOperatorTypes();
+	root = std::move(get);
+}
+
+} // namespace
+
+OptimizerExtension StatementPushdown::GetExtension() {
+	OptimizerExtension extension;
+	extension.pre_optimize_function = PushWholeStatement;
+	return extension;
+}
+
+} // namespace openduck

@@ -1,0 +1,196 @@
+#include "remote/execution_messages.hpp"
+
+#include "remote/proto_wire.hpp"
+
+namespace openduck {
+
+// Decoding follows protobuf's merge rules: a repeated scalar field keeps its last value, a repeated embedded message
+// merges into the one already read, and a oneof member replaces any other member.
+
+static void MergeQueryStatistics(ProtoReader reader, QueryStatistics &statistics) {
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			statistics.rows = reader.ReadVarint();
+			break;
+		case 2:
+			statistics.bytes = reader.ReadVarint();
+			break;
+		case 3:
+			statistics.batches = reader.ReadVarint();
+			break;
+		case 4:
+			statistics.elapsed_ms = reader.ReadDouble();
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+}
+
+static void MergeColumn(ProtoReader reader, Column &column) {
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			column.name = reader.ReadBytes();
+			break;
+		case 2:
+			column.type = reader.ReadBytes();
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+}
+
+static void MergeArrowBatch(ProtoReader reader, ArrowBatch &batch) {
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			batch.ipc = reader.ReadBytes();
+			break;
+		case 2:
+			batch.row_count = reader.ReadVarint();
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+}
+
+static void MergeProgress(ProtoReader reader, Progress &progress) {
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			progress.percentage = reader.ReadDouble();
+			break;
+		case 2:
+			progress.rows_processed = reader.ReadVarint();
+			break;
+		case 3:
+			progress.total_rows = reader.ReadVarint();
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+}
+
+std::string ExecuteQueryRequest::Encode() const {
+	ProtoWriter writer;
+	if (!database.empty()) {
+		writer.BytesField(1, database);
+	}
+	if (!sql.empty()) {
+		writer.BytesField(2, sql);
+	}
+	if (!snapshot.empty()) {
+		writer.BytesField(3, snapshot);
+	}
+	// inline_limit_bytes has explicit presence: 0 is sent. QueryOptions has no other field, so without it the
+	// message is left out.
+	if (options.inline_limit_bytes) {
+		ProtoWriter query_options;
+		query_options.VarintField(1, *options.inline_limit_bytes);
+		writer.BytesField(4, query_options.Data());
+	}
+	return writer.Data();
+}
+
+ExecuteQueryResponse ExecuteQueryResponse::Decode(const char *data, size_t size) {
+	ExecuteQueryResponse response;
+	ProtoReader reader(data, size);
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			response.snapshot_id = reader.ReadBytes();
+			break;
+		case 2:
+			response.statement_type = reader.ReadBytes();
+			break;
+		case 3:
+			response.result_kind = static_cast<ResultKind>(reader.ReadInt32());
+			break;
+		case 4:
+			response.columns.emplace_back();
+			MergeColumn(reader.ReadMessage(), response.columns.back());
+			break;
+		case 5:
+			response.arrow_schema = reader.ReadBytes();
+			break;
+		case 6:
+			response.complete = reader.ReadBool();
+			break;
+		case 7:
+			response.arrow_batches = reader.ReadBytes();
+			break;
+		case 8:
+			response.row_count = reader.ReadVarint();
+			break;
+		case 9:
+			response.rows_affected = reader.ReadVarint();
+			break;
+		case 10:
+			response.handle = reader.ReadBytes();
+			break;
+		case 11:
+			response.handle_ttl_ms = reader.ReadVarint();
+			break;
+		case 12:
+			if (!response.statistics) {
+				response.statistics.emplace();
+			}
+			MergeQueryStatistics(reader.ReadMessage(), *response.statistics);
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+	return response;
+}
+
+std::string StreamResultsRequest::Encode() const {
+	ProtoWriter writer;
+	if (!handle.empty()) {
+		writer.BytesField(1, handle);
+	}
+	return writer.Data();
+}
+
+//! Makes `payload_case` the set member of the oneof, clearing the others when it was not already.
+static void SelectPayload(StreamResultsResponse &response, StreamResultsResponse::PayloadCase payload_case) {
+	if (response.payload_case != payload_case) {
+		response = StreamResultsResponse();
+		response.payload_case = payload_case;
+	}
+}
+
+StreamResultsResponse StreamResultsResponse::Decode(const char *data, size_t size) {
+	StreamResultsResponse response;
+	ProtoReader reader(data, size);
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			SelectPayload(response, PayloadCase::ARROW_SCHEMA);
+			response.arrow_schema = reader.ReadBytes();
+			break;
+		case 2:
+			SelectPayload(response, PayloadCase::BATCH);
+			MergeArrowBatch(reader.ReadMessage(), response.batch);
+			break;
+		case 3:
+			SelectPayload(response, PayloadCase::PROGRESS);
+			MergeProgress(reader.ReadMessage(), response.progress);
+			break;
+		case 4:
+			SelectPayload(response, PayloadCase::STATISTICS);
+			MergeQueryStatistics(reader.ReadMessage(), response.statistics);
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+	return response;
+}
+
+} // namespace openduck

@@ -1,0 +1,139 @@
+#include "scan/remote_scan.hpp"
+
+#include "scan/filter_sql.hpp"
+#include "scan/remote_chunk_source.hpp"
+
+#include "duckdb/common/exception.hpp"
+#include "duckdb/execution/expression_executor.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/planner/expression/bound_conjunction_expression.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "duckdb/planner/table_filter.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+string Quote(const string &identifier) {
+	return KeywordHelper::WriteQuoted(identifier, '"');
+}
+
+struct RemoteScanState : public GlobalTableFunctionState {
+	vector<LogicalType> types;
+	unique_ptr<RemoteChunkSource> source;
+	//! Filters the remote side cannot evaluate, applied to every chunk here.
+	unique_ptr<Expression> local_filter;
+	unique_ptr<ExpressionExecutor> executor;
+	SelectionVector selection {STANDARD_VECTOR_SIZE};
+
+	idx_t MaxThreads() const override {
+		return 1;
+	}
+};
+
+unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	auto state = make_uniq<RemoteScanState>();
+	string columns;
+	vector<string> column_sql;
+	for (auto id : input.column_ids) {
+		string expression;
+		if (IsVirtualColumn(id)) {
+			// Row ids are local to a database file; a remote scan has none to give (count(*) asks for one column).
+			expression = "NULL::BIGINT";
+			state->types.push_back(LogicalType::BIGINT);
+		} else {
+			expression = Quote(bind.names[id]);
+			state->types.push_back(bind.types[id]);
+		}
+		column_sql.push_back(expression);
+		columns += (columns.empty() ? "" : ", ") + expression;
+	}
+	if (columns.empty()) {
+		columns = "NULL";
+	}
+	string where;
+	vector<unique_ptr<Expression>> local;
+	if (input.filters) {
+		for (auto &entry : input.filters->filters) {
+			auto index = entry.first;
+			auto condition = FilterToSql(*entry.second, column_sql[index]);
+			if (condition.empty()) {
+				BoundReferenceExpression column(state->types[index], index);
+				local.push_back(entry.second->ToExpression(column));
+			} else if (condition != "TRUE") {
+				where += (where.empty() ? " WHERE " : " AND ") + condition;
+			}
+		}
+	}
+	for (auto &expression : local) {
+		state->local_filter = state->local_filter ? make_uniq<BoundConjunctionExpression>(
+		                                                ExpressionType::CONJUNCTION_AND, std::move(state->local_filter),
+		                                                std::move(expression))
+		                                          : std::move(expression);
+	}
+	if (state->local_filter) {
+		state->executor = make_uniq<ExpressionExecutor>(context, *state->local_filter);
+	}
+	auto sql = "SELECT " + columns + " FROM " + Quote(bind.schema) + "." + Quote(bind.table) + where;
+	state->source = make_uniq<RemoteChunkSource>(bind.remote, std::move(sql), bind.snapshot_id, state->types);
+	return std::move(state);
+}
+
+void Scan(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &state = input.global_state->Cast<RemoteScanState>();
+	while (state.source->Next(context, output)) {
+		if (!state.executor) {
+			return;
+		}
+		auto count = state.executor->SelectExpression(output, state.selection);
+		if (count == output.size()) {
+			return;
+		}
+		if (count > 0) {
+			output.Slice(state.selection, count);
+			return;
+		}
+		output.Reset();
+	}
+}
+
+double ScanProgress(ClientContext &, const FunctionData *, const GlobalTableFunctionState *global_state) {
+	auto &state = global_state->Cast<RemoteScanState>();
+	return state.source->Progress();
+}
+
+InsertionOrderPreservingMap<string> ToString(TableFunctionToStringInput &input) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	InsertionOrderPreservingMap<string> result;
+	result["Remote"] = bind.remote->Parameters().Describe();
+	result["Table"] = bind.schema + "." + bind.table;
+	result["Snapshot"] = bind.snapshot_id;
+	return result;
+}
+
+InsertionOrderPreservingMap<string> DynamicToString(TableFunctionDynamicToStringInput &input) {
+	InsertionOrderPreservingMap<string> result;
+	if (input.global_state) {
+		result["Remote SQL"] = input.global_state->Cast<RemoteScanState>().source->Sql();
+	}
+	return result;
+}
+
+} // namespace
+
+TableFunction RemoteScanFunction::GetFunction() {
+	TableFunction function("openduck_scan", {}, Scan);
+	function.init_global = InitGlobal;
+	function.table_scan_progress = ScanProgress;
+	function.to_string = ToString;
+	function.dynamic_to_string = DynamicToString;
+	function.projection_pushdown = true;
+	function.filter_pushdown = true;
+	function.filter_prune = false;
+	return function;
+}
+
+} // namespace openduck

@@ -1,0 +1,101 @@
+"""A real `openduck serve` for the extension's tests: SQL over plain HTTP (Connect's JSON form), admin via the CLI."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OPENDUCK_BIN = os.path.join(REPO_ROOT, "packages", "openduck", "bin", "openduck.js")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OpenDuckServer:
+    """Runs `openduck serve -d DATABASE -t TOKEN` on a free port with its own data directory."""
+
+    def __init__(self, database, token):
+        self.database = database
+        self.token = token
+        self.data = tempfile.mkdtemp(prefix="openduck-ext-test-")
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.output = []
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["node", OPENDUCK_BIN, "serve", "-d", self.database, "-t", self.token, "--port", str(self.port),
+             "--data", self.data],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        ready = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.output.append(line)
+                if re.search(r"endpoint: http://", line):
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(60):
+            self.stop()
+            raise RuntimeError("openduck serve did not start:\n" + "".join(self.output))
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def call(self, method, body):
+        request = urllib.request.Request(
+            f"{self.endpoint}/{method}", data=json.dumps(body).encode(), method="POST",
+            headers={"content-type": "application/json", "authorization": f"Bearer {self.token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{method} failed: {error.read().decode()}") from None
+
+    def execute(self, sql, database=None):
+        """Runs SQL through ExecuteQuery (writes commit a snapshot) and returns the response."""
+        return self.call("openduck.v1.ExecutionService/ExecuteQuery", {"database": database or self.database, "sql": sql})
+
+    def name_snapshot(self, name, database=None):
+        """Names the head snapshot with the CLI, which goes through this server (it owns the data directory)."""
+        subprocess.run(["node", OPENDUCK_BIN, "snapshot", "create", database or self.database, name, "--data", self.data],
+                       check=True, capture_output=True, text=True, timeout=120)
+
+    def attach_path(self, database=None, **params):
+        query = "&".join(f"{key}={value}" for key, value in {"endpoint": self.endpoint, "token": self.token, **params}.items())
+        return f"openduck:{database or self.database}?{query}"
+
+
+def wait_until(predicate, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

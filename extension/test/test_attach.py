@@ -1,0 +1,231 @@
+"""ATTACH 'openduck:…': remote tables as catalog entries, scans with pushdown, snapshots, errors (Python client)."""
+
+import threading
+import time
+
+import duckdb
+import pytest
+
+from conftest import new_connection, sql_string
+from openduck_server import OpenDuckServer
+
+TOKEN = "attach-test-token"
+
+# The same statements build the remote database and a local copy; queries on both must agree.
+SETUP = [
+    "CREATE TABLE sales (id INTEGER PRIMARY KEY, region VARCHAR NOT NULL, product_id INTEGER, amount DECIMAL(18,3), "
+    "sold_at TIMESTAMP, tags VARCHAR[], info STRUCT(channel VARCHAR, score DOUBLE))",
+    "INSERT INTO sales SELECT i, CASE i % 3 WHEN 0 THEN 'EU' WHEN 1 THEN 'US' ELSE 'APAC' END, i % 50, "
+    "(i * 1.25)::DECIMAL(18,3), TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE, "
+    "CASE WHEN i % 7 = 0 THEN NULL ELSE ['t' || (i % 5), 'x'] END, "
+    "{'channel': CASE WHEN i % 2 = 0 THEN 'web' ELSE 'shop' END, 'score': i / 10.0} FROM range(20000) t(i)",
+    "CREATE SCHEMA staging",
+    "CREATE TABLE staging.notes (id INTEGER, note VARCHAR)",
+    "INSERT INTO staging.notes VALUES (1, 'héllo wörld'), (2, NULL), (3, '🦆')",
+    "CREATE VIEW eu_sales AS SELECT id, amount FROM sales WHERE region = 'EU'",
+    "CREATE TABLE all_types AS SELECT * FROM test_all_types()",
+]
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = OpenDuckServer("shop", TOKEN).start()
+    for statement in SETUP:
+        server.execute(statement)
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def local():
+    con = duckdb.connect()
+    for statement in SETUP:
+        con.execute(statement)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def cloud(server):
+    con = new_connection()
+    con.execute(f"ATTACH {sql_string(server.attach_path())} AS cloud")
+    yield con
+    con.close()
+
+
+def same_rows(cloud, local, query):
+    remote_rows = cloud.execute(query.replace("{db}", "cloud.")).fetchall()
+    local_rows = local.execute(query.replace("{db}", "")).fetchall()
+    assert remote_rows == local_rows, query
+    return remote_rows
+
+
+def test_lists_schemas_tables_and_views(cloud):
+    tables = {(row[1], row[2]) for row in cloud.execute("SHOW ALL TABLES").fetchall() if row[0] == "cloud"}
+    assert {("main", "sales"), ("staging", "notes"), ("main", "eu_sales"), ("main", "all_types")} <= tables
+    schemas = {row[0] for row in cloud.execute("SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'cloud'").fetchall()}
+    assert {"main", "staging"} <= schemas
+
+
+def test_columns_keep_types_not_null_and_primary_key(cloud, local):
+    remote = cloud.execute("SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+                           "WHERE database_name = 'cloud' AND table_name = 'sales' ORDER BY column_index").fetchall()
+    mine = local.execute("SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+                         "WHERE database_name = current_database() AND table_name = 'sales' ORDER BY column_index").fetchall()
+    assert remote == mine
+    keys = cloud.execute("SELECT constraint_column_names FROM duckdb_constraints() "
+                         "WHERE database_name = 'cloud' AND table_name = 'sales' AND constraint_type = 'PRIMARY KEY'").fetchall()
+    assert keys == [(["id"],)]
+
+
+def test_every_type_arrives_exactly(cloud, local):
+    remote_types = cloud.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                 "WHERE database_name = 'cloud' AND table_name = 'all_types' ORDER BY column_index").fetchall()
+    local_types = local.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                "WHERE database_name = current_database() AND table_name = 'all_types' ORDER BY column_index").fetchall()
+    assert remote_types == local_types
+    # Compare as text so NaN/inf and nested values compare by value.
+    query = "SELECT * FROM {db}all_types"
+    remote_rows = cloud.execute(f"SELECT COLUMNS(*)::VARCHAR FROM ({query.replace('{db}', 'cloud.')})").fetchall()
+    local_rows = local.execute(f"SELECT COLUMNS(*)::VARCHAR FROM ({query.replace('{db}', '')})").fetchall()
+    assert remote_rows == local_rows
+    typeof = cloud.execute("SELECT typeof(COLUMNS(*)) FROM cloud.all_types LIMIT 1").fetchone()
+    assert list(typeof) == [row[1] for row in local_types]
+
+
+@pytest.mark.parametrize("where", [
+    "region = 'EU'",
+    "amount > 100.5 AND amount <= 2000",
+    "id IN (1, 5, 7, 19999)",
+    "sold_at >= TIMESTAMP '2024-01-05' OR product_id = 3",
+    "tags IS NULL",
+    "tags IS NOT NULL AND product_id <> 4",
+    "info.channel = 'web' AND info.score < 50",
+    "region LIKE 'A%'",
+    "list_contains(tags, 't3')",
+    "amount::VARCHAR LIKE '%.250'",
+])
+def test_filters_and_projections_match_local(cloud, local, where):
+    same_rows(cloud, local, f"SELECT id, region, amount FROM {{db}}sales WHERE {where} ORDER BY id")
+
+
+def test_aggregates_views_non_ascii_and_limits(cloud, local):
+    same_rows(cloud, local, "SELECT region, count(*), sum(amount) FROM {db}sales GROUP BY ALL ORDER BY ALL")
+    same_rows(cloud, local, "SELECT count(*) FROM {db}eu_sales")
+    same_rows(cloud, local, "SELECT * FROM {db}staging.notes ORDER BY id")
+    same_rows(cloud, local, "SELECT id FROM {db}sales ORDER BY amount DESC LIMIT 5")
+
+
+def test_joins_local_tables_with_remote_ones(cloud, local):
+    for con in (cloud, local):
+        con.execute("CREATE OR REPLACE TEMP TABLE local_products AS "
+                    "SELECT i AS id, 'cat' || (i % 4) AS category FROM range(50) t(i)")
+    same_rows(cloud, local, "SELECT p.category, sum(s.amount) FROM local_products p JOIN {db}sales s "
+                            "ON p.id = s.product_id GROUP BY ALL ORDER BY ALL")
+
+
+def test_od_prefix_and_token_from_the_environment(server, monkeypatch):
+    monkeypatch.setenv("OPENDUCK_TOKEN", server.token)
+    monkeypatch.setenv("OPENDUCK_ENDPOINT", server.endpoint)
+    con = new_connection()
+    con.execute("ATTACH 'od:shop' AS c2")
+    assert con.execute("SELECT count(*) FROM c2.sales").fetchone() == (20000,)
+
+
+def test_a_transaction_reads_one_snapshot_and_the_next_sees_new_commits(server):
+    server.execute("CREATE TABLE counter AS SELECT 1 AS n")
+    con = new_connection()
+    con.execute(f"ATTACH {sql_string(server.attach_path())} AS cloud")
+    con.execute("BEGIN")
+    assert con.execute("SELECT n FROM cloud.counter").fetchall() == [(1,)]
+    server.execute("UPDATE counter SET n = 2")
+    assert con.execute("SELECT n FROM cloud.counter").fetchall() == [(1,)]
+    con.execute("COMMIT")
+    assert con.execute("SELECT n FROM cloud.counter").fetchall() == [(2,)]
+
+
+def test_time_travel_by_snapshot_name_is_read_only(server):
+    server.execute("CREATE TABLE history AS SELECT 1 AS version")
+    server.name_snapshot("before_v2")
+    server.execute("UPDATE history SET version = 2")
+    con = new_connection()
+    con.execute(f"ATTACH {sql_string(server.attach_path(snapshot='before_v2'))} AS yesterday")
+    con.execute(f"ATTACH {sql_string(server.attach_path())} AS today (READ_ONLY)")
+    assert con.execute("SELECT version FROM yesterday.history").fetchall() == [(1,)]
+    assert con.execute("SELECT version FROM today.history").fetchall() == [(2,)]
+    readonly = con.execute("SELECT database_name, readonly FROM duckdb_databases() "
+                           "WHERE database_name IN ('yesterday', 'today') ORDER BY 1").fetchall()
+    assert readonly == [("today", True), ("yesterday", True)]
+    with pytest.raises(duckdb.Error, match="read-only|read only"):
+        con.execute("INSERT INTO yesterday.history VALUES (3)")
+
+
+def test_the_token_stays_out_of_duckdb_databases_and_errors(server, cloud):
+    paths = [row[0] for row in cloud.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'cloud'").fetchall()]
+    assert paths and server.endpoint in paths[0] and TOKEN not in paths[0]
+    with pytest.raises(duckdb.Error) as error:
+        cloud.execute("SELECT * FROM cloud.no_such_table")
+    assert TOKEN not in str(error.value)
+
+
+@pytest.mark.parametrize("path, message", [
+    ("openduck:shop?endpoint={endpoint}&token={token}&colour=blue", "unknown parameter \"colour\""),
+    ("openduck:shop?endpoint={endpoint}", "no token"),
+    ("openduck:shop?endpoint=http://127.0.0.1:9&token={token}", "could not reach"),
+    ("openduck:shop?endpoint={endpoint}&token=wrong-token", "token was refused"),
+    ("openduck:nowhere?endpoint={endpoint}&token={token}", "nowhere"),
+    ("openduck:shop?endpoint={endpoint}&token={token}&snapshot=no_such_snapshot", "no_such_snapshot"),
+    ("openduck:bad-name?endpoint={endpoint}&token={token}", "not a database name"),
+])
+def test_attach_fails_clearly(server, monkeypatch, path, message):
+    monkeypatch.delenv("OPENDUCK_TOKEN", raising=False)
+    con = new_connection()
+    with pytest.raises(duckdb.Error, match=message) as error:
+        con.execute(f"ATTACH {sql_string(path.format(endpoint=server.endpoint, token=TOKEN))} AS broken")
+    assert TOKEN not in str(error.value)
+    # The session is still usable.
+    assert con.execute("SELECT 42").fetchone() == (42,)
+
+
+def test_a_remote_error_leaves_the_session_usable(cloud):
+    with pytest.raises(duckdb.Error, match="Conversion Error|Could not convert|conversion"):
+        cloud.execute("SELECT region::INTEGER FROM cloud.sales").fetchall()
+    assert cloud.execute("SELECT count(*) FROM cloud.sales").fetchone() == (20000,)
+
+
+def test_interrupt_cancels_a_long_remote_scan(server, cloud):
+    server.execute("CREATE TABLE big AS SELECT range AS i FROM range(30000000)")
+    timer = threading.Timer(1.0, cloud.interrupt)
+    timer.start()
+    started = time.time()
+    with pytest.raises(duckdb.Error, match="nterrupt"):
+        cloud.execute("SELECT i FROM cloud.big WHERE i % 7 = 3").fetchall()
+    assert time.time() - started < 10
+    assert cloud.execute("SELECT count(*) FROM cloud.sales").fetchone() == (20000,)
+
+
+def explain(con, query):
+    return "\n".join(row[1] for row in con.execute("EXPLAIN " + query).fetchall())
+
+
+def test_a_statement_on_remote_tables_only_runs_remotely_and_explain_shows_its_sql(cloud):
+    plan = explain(cloud, "SELECT region, count(*) FROM cloud.sales WHERE amount > 10 GROUP BY region")
+    assert "OPENDUCK_QUERY" in plan and "Remote SQL" in plan and "GROUP BY region" in plan
+    assert "HASH_GROUP_BY" not in plan
+    assert "openduck:shop" in plan and TOKEN not in plan
+
+
+def test_a_hybrid_statement_scans_remote_tables_with_pushdown(cloud):
+    cloud.execute("CREATE OR REPLACE TEMP TABLE wanted AS SELECT 3 AS product_id")
+    plan = explain(cloud, "SELECT s.id FROM cloud.sales s JOIN wanted w USING (product_id) WHERE s.region = 'EU'")
+    assert "OPENDUCK_SCAN" in plan and "OPENDUCK_QUERY" not in plan
+    assert "region='EU'" in plan.replace(" ", "")
+
+
+def test_statements_that_must_stay_local_do(cloud, local):
+    # A macro the remote side does not know, and a parameter: both keep the local plan (and still answer).
+    for con in (cloud, local):
+        con.execute("CREATE OR REPLACE TEMP MACRO twice(x) AS x * 2")
+    same_rows(cloud, local, "SELECT twice(id) FROM {db}sales WHERE id < 3 ORDER BY 1")
+    assert "OPENDUCK_QUERY" not in explain(cloud, "SELECT twice(id) FROM cloud.sales")
+    assert cloud.execute("SELECT count(*) FROM cloud.sales WHERE id < ?", [10]).fetchone() == (10,)
