@@ -88,7 +88,8 @@ class OpenDuckServer:
                        check=True, capture_output=True, text=True, timeout=120)
 
     def attach_path(self, database=None, **params):
-        query = "&".join(f"{key}={value}" for key, value in {"endpoint": self.endpoint, "token": self.token, **params}.items())
+        values = {"endpoint": self.endpoint, "token": self.token, **params}
+        query = "&".join(f"{key}={value}" for key, value in values.items())
         return f"openduck:{database or self.database}?{query}"
 
 

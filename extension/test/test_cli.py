@@ -13,6 +13,7 @@ import sysconfig
 import pytest
 
 from conftest import EXTENSION_PATH, sql_string
+from openduck_server import OpenDuckServer
 
 DUCKDB_VERSION = open(os.path.join(os.path.dirname(EXTENSION_PATH), "..", "..", "DUCKDB_VERSION")).read().strip()
 
@@ -47,3 +48,36 @@ def test_cli_loads_the_extension_and_runs_its_functions(cli):
     )
     assert result.returncode == 0, result.stderr
     assert "end" in result.stdout and "100000" in result.stdout, result.stdout
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = OpenDuckServer("clidb", "cli-test-token").start()
+    server.execute("CREATE TABLE events AS SELECT i AS id, 'kind' || (i % 3) AS kind FROM range(1000) t(i)")
+    yield server
+    server.cleanup()
+
+
+def test_cli_attaches_and_queries_a_remote_database(cli, server):
+    result = run_cli(
+        cli,
+        f"LOAD {sql_string(EXTENSION_PATH)}; ATTACH {sql_string(server.attach_path())} AS cloud; "
+        "SELECT kind, count(*) AS n FROM cloud.events GROUP BY kind ORDER BY kind; "
+        "CREATE TABLE local_kinds AS SELECT 'kind1' AS kind; "
+        "SELECT count(*) AS joined FROM cloud.events e JOIN local_kinds USING (kind);",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "kind0" in result.stdout and "334" in result.stdout and "333" in result.stdout
+    assert "joined" in result.stdout
+
+
+def test_cli_reports_a_bad_token_and_keeps_going(cli, server):
+    script = (
+        f"LOAD {sql_string(EXTENSION_PATH)};\n"
+        f"ATTACH {sql_string(server.attach_path(token='wrong'))} AS cloud;\n"
+        "SELECT 'still here' AS status;\n"
+    )
+    result = subprocess.run([cli, "-unsigned"], input=script, capture_output=True, text=True, timeout=60)
+    assert "token was refused" in result.stderr
+    assert "wrong" not in result.stderr
+    assert "still here" in result.stdout

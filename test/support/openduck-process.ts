@@ -85,6 +85,11 @@ export async function temporaryDirectory(prefix: string): Promise<[string, () =>
 export const serveReady = /endpoint: (http:\/\/\S+)/;
 export const workerReady = /worker at (http:\/\/\S+) registered/;
 
+export interface ServedDatabase extends OpenDuckProcess {
+  /** Its data directory: `openduck` commands given `--data` with it go through this server. */
+  dataDirectory: string;
+}
+
 /**
  * `openduck serve -d mydb` on a free port over a fresh data directory, with
  * `token` as OPENDUCK_TOKEN. `stop()` also removes the directory.
@@ -92,7 +97,7 @@ export const workerReady = /worker at (http:\/\/\S+) registered/;
 export async function serveTestDatabase(
   token: string,
   options: { args?: string[]; env?: Record<string, string> } = {},
-): Promise<OpenDuckProcess> {
+): Promise<ServedDatabase> {
   const [dir, remove] = await temporaryDirectory("openduck-test-");
   const server = await startOpenDuck(
     ["serve", "-d", "mydb", "--port", "0", "--data", dir, ...(options.args ?? [])],
@@ -106,6 +111,7 @@ export async function serveTestDatabase(
   });
   return {
     ...server,
+    dataDirectory: dir,
     stop: async () => {
       const code = await server.stop();
       await remove();
