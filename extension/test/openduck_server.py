@@ -82,10 +82,17 @@ class OpenDuckServer:
         """Runs SQL through ExecuteQuery (writes commit a snapshot) and returns the response."""
         return self.call("openduck.v1.ExecutionService/ExecuteQuery", {"database": database or self.database, "sql": sql})
 
+    def create_from_file(self, database, path):
+        """`openduck db create DATABASE --from PATH` on this server's data directory (before or while it runs)."""
+        self.cli("db", "create", database, "--from", path)
+
+    def cli(self, *args):
+        return subprocess.run(["node", OPENDUCK_BIN, *args, "--data", self.data], check=True, capture_output=True,
+                              text=True, timeout=300)
+
     def name_snapshot(self, name, database=None):
         """Names the head snapshot with the CLI, which goes through this server (it owns the data directory)."""
-        subprocess.run(["node", OPENDUCK_BIN, "snapshot", "create", database or self.database, name, "--data", self.data],
-                       check=True, capture_output=True, text=True, timeout=120)
+        self.cli("snapshot", "create", database or self.database, name)
 
     def attach_path(self, database=None, **params):
         values = {"endpoint": self.endpoint, "token": self.token, **params}

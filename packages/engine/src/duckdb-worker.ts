@@ -12,6 +12,7 @@ import {
 } from "@openduck/protocol";
 import type { DatabaseStore, SnapshotInfo } from "@openduck/storage";
 import { StorageError, validateDatabaseName } from "@openduck/storage";
+import { copyDatabaseFile } from "./database-file.js";
 import { toConnectError } from "./errors.js";
 import { defaultExtensionPath } from "./extension-path.js";
 import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./ipc-connection.js";
@@ -115,13 +116,18 @@ export class DuckDBWorker implements Worker {
     this.#maxWriteResultBytes = options.maxWriteResultBytes ?? 64 * 1024 * 1024;
   }
 
-  /** Creates an empty database; its first snapshot is a fresh DuckDB file. */
-  async createDatabase(name: string): Promise<SnapshotInfo> {
+  /**
+   * Creates a database whose first snapshot is a fresh DuckDB file, or a copy
+   * of the DuckDB file `from` (a path on this machine; a WAL it has is merged
+   * into the copy, the file itself is not touched).
+   */
+  async createDatabase(name: string, from?: string): Promise<SnapshotInfo> {
     validateDatabaseName(name);
     const dir = join(this.#scratch, "new", randomUUID());
     await mkdir(dir, { recursive: true });
     try {
       const file = join(dir, `${name}.duckdb`);
+      if (from !== undefined) await copyDatabaseFile(from, file);
       const instance = await DuckDBInstance.create(file);
       const connection = await instance.connect();
       await connection.run("CHECKPOINT");

@@ -13,7 +13,8 @@ import type { DatabaseInfo, DatabaseStore, SnapshotInfo } from "@openduck/storag
 /** What administration needs: the store, and a way to create a database (an empty DuckDB file takes DuckDB). */
 export interface Administration {
   store: DatabaseStore;
-  createDatabase(name: string): Promise<SnapshotInfo>;
+  /** An empty database, or one starting as a copy of the DuckDB file `from` on this machine. */
+  createDatabase(name: string, from?: string): Promise<SnapshotInfo>;
 }
 
 function snapshotMessage(snapshot: SnapshotInfo): Snapshot {
@@ -53,7 +54,9 @@ export function adminService(admin: Administration): ServiceImpl<typeof AdminSer
   return {
     createDatabase: (request) =>
       reported(async () => ({
-        snapshot: snapshotMessage(await admin.createDatabase(required(request.name, "name"))),
+        snapshot: snapshotMessage(
+          await admin.createDatabase(required(request.name, "name"), request.fromFile || undefined),
+        ),
       })),
     listDatabases: () =>
       reported(async () => ({ databases: (await store.listDatabases()).map(databaseMessage) })),

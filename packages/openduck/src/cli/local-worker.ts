@@ -64,7 +64,7 @@ export async function startLocalWorker(config: StorageConfig, flags: WorkerFlags
     return {
       worker,
       store,
-      administration: { store, createDatabase: (name) => worker.createDatabase(name) },
+      administration: { store, createDatabase: (name, from) => worker.createDatabase(name, from) },
       advertise: claim.advertise,
       close: async () => {
         await worker.close();

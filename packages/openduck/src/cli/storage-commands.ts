@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Database, Snapshot } from "@openduck/protocol";
 import { type AdminAccess, openAdministration } from "./admin-access.js";
@@ -5,7 +6,8 @@ import { UsageError } from "./settings.js";
 import { storageConfig, storageOptions, storageUsage } from "./storage-config.js";
 import { formatBytes, formatTable, formatTime } from "./table-output.js";
 
-export const dbUsage = `openduck db create NAME            create an empty database
+export const dbUsage = `openduck db create NAME [--from FILE]   create an empty database, or one holding a copy of the
+                                   DuckDB database FILE (its tables, views and data; FILE is not changed)
 openduck db list                   the live databases
 openduck db drop NAME              drop a database (undrop brings it back during the retention window)
 openduck db undrop NAME
@@ -29,16 +31,32 @@ reads, after their grace period. --dry-run reports without deleting.
 
 ${storageUsage}`;
 
-const options = { ...storageOptions, json: { type: "boolean" }, snapshot: { type: "string" } } as const;
+const options = {
+  ...storageOptions,
+  json: { type: "boolean" },
+  snapshot: { type: "string" },
+  from: { type: "string" },
+} as const;
+
+interface Flags {
+  json: boolean;
+  snapshot: string;
+  from: string;
+}
 
 async function withAdministration(
   args: string[],
-  work: (access: AdminAccess, positionals: string[], json: boolean, snapshot: string) => Promise<void>,
+  work: (access: AdminAccess, positionals: string[], flags: Flags) => Promise<void>,
 ): Promise<number> {
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
   const access = await openAdministration(storageConfig(values));
   try {
-    await work(access, positionals, values.json ?? false, values.snapshot ?? "");
+    await work(access, positionals, {
+      json: values.json ?? false,
+      snapshot: values.snapshot ?? "",
+      // A path relative to where the command runs, whichever process reads it.
+      from: values.from === undefined ? "" : resolve(values.from),
+    });
   } finally {
     await access.close();
   }
@@ -76,11 +94,11 @@ function print(json: boolean, value: unknown, text: string): void {
 
 export function dbCommand(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  return withAdministration(rest, async ({ client }, positionals, json, snapshot) => {
+  return withAdministration(rest, async ({ client }, positionals, { json, snapshot, from }) => {
     switch (verb) {
       case "create": {
         const name = argument(positionals, 0, "NAME");
-        const created = await client.createDatabase({ name });
+        const created = await client.createDatabase({ name, fromFile: from });
         print(
           json,
           created.snapshot && snapshotJson(created.snapshot),
@@ -141,7 +159,7 @@ export function dbCommand(args: string[]): Promise<number> {
 
 export function snapshotCommand(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  return withAdministration(rest, async ({ client }, positionals, json, snapshot) => {
+  return withAdministration(rest, async ({ client }, positionals, { json, snapshot }) => {
     switch (verb) {
       case "list": {
         const database = argument(positionals, 0, "DB");
