@@ -1,3 +1,6 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { OpenDuckClient } from "openduck";
 import { afterAll, describe, expect, it } from "vitest";
 import { runOpenDuck, serveReady, startOpenDuck } from "./support/openduck-process.js";
@@ -84,6 +87,33 @@ describe.each([
       expect((await cli(storage, "snapshot", "create", "live", "checkpoint")).code).toBe(0);
       const named = await client.table("live", "SELECT count(*) AS n FROM t", { snapshot: "checkpoint" });
       expect(named.getChild("n")?.get(0)).toBe(1n);
+
+      // An existing DuckDB file becomes a database; the file itself stays as it was.
+      const file = join(storage.dataDirectory, "existing.duckdb");
+      const local = await DuckDBInstance.create(file);
+      const connection = await local.connect();
+      await connection.run("CREATE TABLE kept AS SELECT range AS i FROM range(1000)");
+      connection.closeSync();
+      local.closeSync();
+      const beforeImport = await readFile(file);
+      expect((await cli(storage, "db", "create", "imported", "--from", file)).code).toBe(0);
+      const imported = await client.table("imported", "SELECT count(*) AS n, sum(i)::BIGINT AS total FROM kept");
+      expect([imported.getChild("n")?.get(0), imported.getChild("total")?.get(0)]).toEqual([1000n, 499500n]);
+      expect((await readFile(file)).equals(beforeImport)).toBe(true);
+      const notDuckDB = await cli(
+        storage,
+        "db",
+        "create",
+        "broken",
+        "--from",
+        join(storage.dataDirectory, "nope"),
+      );
+      expect(notDuckDB.stderr).toMatch(/cannot read .*nope/);
+      const text = join(storage.dataDirectory, "notes.txt");
+      await writeFile(text, "not a database, but long enough to have a header");
+      expect((await cli(storage, "db", "create", "broken", "--from", text)).stderr).toMatch(
+        /notes\.txt is not a DuckDB database file/,
+      );
     } finally {
       expect(await server.stop()).toBe(0);
     }
