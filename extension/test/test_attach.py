@@ -229,3 +229,13 @@ def test_statements_that_must_stay_local_do(cloud, local):
     same_rows(cloud, local, "SELECT twice(id) FROM {db}sales WHERE id < 3 ORDER BY 1")
     assert "OPENDUCK_QUERY" not in explain(cloud, "SELECT twice(id) FROM cloud.sales")
     assert cloud.execute("SELECT count(*) FROM cloud.sales WHERE id < ?", [10]).fetchone() == (10,)
+
+
+def test_a_selective_hybrid_join_sends_the_local_keys_to_the_remote_scan(cloud, local):
+    for con in (cloud, local):
+        con.execute("CREATE OR REPLACE TEMP TABLE few AS SELECT * FROM (VALUES (3), (17), (42)) t(product_id)")
+    query = "SELECT s.id, s.amount FROM {db}sales s JOIN few USING (product_id) ORDER BY s.id"
+    same_rows(cloud, local, query)
+    profile = "\n".join(row[1] for row in cloud.execute("EXPLAIN ANALYZE " + query.replace("{db}", "cloud.")).fetchall())
+    flat = "".join(line.strip("│ ") for line in profile.splitlines())
+    assert '"product_id" IN (3, 17, 42)' in flat, profile

@@ -105,6 +105,14 @@ double ScanProgress(ClientContext &, const FunctionData *, const GlobalTableFunc
 	return state.source->Progress();
 }
 
+unique_ptr<NodeStatistics> Cardinality(ClientContext &, const FunctionData *bind_data) {
+	auto &bind = bind_data->Cast<RemoteScanBindData>();
+	if (!bind.estimated_rows.IsValid()) {
+		return make_uniq<NodeStatistics>();
+	}
+	return make_uniq<NodeStatistics>(bind.estimated_rows.GetIndex(), bind.estimated_rows.GetIndex());
+}
+
 InsertionOrderPreservingMap<string> ToString(TableFunctionToStringInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	InsertionOrderPreservingMap<string> result;
@@ -128,6 +136,7 @@ TableFunction RemoteScanFunction::GetFunction() {
 	TableFunction function("openduck_scan", {}, Scan);
 	function.init_global = InitGlobal;
 	function.table_scan_progress = ScanProgress;
+	function.cardinality = Cardinality;
 	function.to_string = ToString;
 	function.dynamic_to_string = DynamicToString;
 	function.projection_pushdown = true;

@@ -17,18 +17,20 @@ namespace {
 //! printed as its definition, so every type parses without the remote catalog.
 const char *const CATALOG_QUERY = R"(
 SELECT 'schema' AS kind, schema_name, NULL::VARCHAR AS table_name, NULL::VARCHAR AS column_name,
-       NULL::VARCHAR AS data_type, NULL::BOOLEAN AS not_null, 0 AS position
+       NULL::VARCHAR AS data_type, NULL::BOOLEAN AS not_null, 0 AS position, NULL::BIGINT AS estimated_rows
 FROM duckdb_schemas()
 WHERE database_name = current_database() AND schema_name NOT IN ('information_schema', 'pg_catalog')
 UNION ALL
 SELECT CASE WHEN v.view_name IS NULL THEN 'table' ELSE 'view' END, c.schema_name, c.table_name, c.column_name,
-       c.data_type, NOT c.is_nullable, c.column_index
+       c.data_type, NOT c.is_nullable, c.column_index, t.estimated_size
 FROM duckdb_columns() c
 LEFT JOIN duckdb_views() v
   ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
+LEFT JOIN duckdb_tables() t
+  ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
 WHERE c.database_name = current_database() AND NOT c.internal
 UNION ALL
-SELECT 'key', schema_name, table_name, unnest(constraint_column_names), NULL, NULL, constraint_index
+SELECT 'key', schema_name, table_name, unnest(constraint_column_names), NULL, NULL, constraint_index, NULL
 FROM duckdb_constraints()
 WHERE database_name = current_database() AND constraint_type = 'PRIMARY KEY'
 ORDER BY kind DESC, schema_name, table_name, position
@@ -37,6 +39,8 @@ ORDER BY kind DESC, schema_name, table_name, position
 struct TableDefinition {
 	string schema;
 	bool is_view = false;
+	//! Rows as the remote side estimates them (views: unknown).
+	optional_idx estimated_rows;
 	unique_ptr<CreateTableInfo> info;
 };
 
@@ -74,6 +78,10 @@ std::shared_ptr<SnapshotCatalog> SnapshotCatalog::Load(ClientContext &context, C
 				TableDefinition definition;
 				definition.schema = schema;
 				definition.is_view = kind == "view";
+				auto estimate = chunk.GetValue(7, row);
+				if (!estimate.IsNull()) {
+					definition.estimated_rows = estimate.GetValue<idx_t>();
+				}
 				definition.info = make_uniq<CreateTableInfo>(catalog.GetName(), schema, table);
 				found = table_index.emplace(key, tables.size()).first;
 				tables.push_back(std::move(definition));
@@ -108,7 +116,7 @@ std::shared_ptr<SnapshotCatalog> SnapshotCatalog::Load(ClientContext &context, C
 		}
 		schema->second->AddTable(
 		    make_uniq<OpenDuckTableEntry>(catalog, *schema->second, *definition.info, definition.is_view,
-		                                  remote.shared_from_this(), result->snapshot_id));
+		                                  definition.estimated_rows, remote.shared_from_this(), result->snapshot_id));
 	}
 	return result;
 }

@@ -24,6 +24,7 @@ struct RemoteScanBindData : public duckdb::TableFunctionData {
 	std::string table;
 	duckdb::vector<std::string> names;
 	duckdb::vector<duckdb::LogicalType> types;
+	duckdb::optional_idx estimated_rows;
 };
 
 struct RemoteScanFunction {

@@ -17,10 +17,13 @@ namespace openduck {
 class OpenDuckTableEntry : public duckdb::TableCatalogEntry {
 public:
 	OpenDuckTableEntry(duckdb::Catalog &catalog, duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &info,
-	                   bool is_view, std::shared_ptr<RemoteDatabase> remote, std::string snapshot_id);
+	                   bool is_view, duckdb::optional_idx estimated_rows, std::shared_ptr<RemoteDatabase> remote,
+	                   std::string snapshot_id);
 
 	//! Whether the remote object is a view (it reads like a table here; writes go to tables only).
 	const bool is_view;
+	//! The remote side's row estimate, which the join order planner needs (unknown for views).
+	const duckdb::optional_idx estimated_rows;
 	const std::shared_ptr<RemoteDatabase> remote;
 	//! The snapshot this entry was read at; scans read the same one.
 	const std::string snapshot_id;
