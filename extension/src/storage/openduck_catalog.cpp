@@ -18,6 +18,29 @@ OpenDuckCatalog::OpenDuckCatalog(AttachedDatabase &db, std::shared_ptr<RemoteDat
 void OpenDuckCatalog::Initialize(bool) {
 }
 
+std::shared_ptr<SnapshotCatalog> OpenDuckCatalog::CurrentSnapshot(ClientContext &context) {
+	auto &pinned = remote->Parameters().snapshot;
+	string snapshot_id;
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		if (latest && !pinned.empty()) {
+			return latest;
+		}
+	}
+	if (pinned.empty()) {
+		// Which snapshot is the head now: the answer to any query says.
+		snapshot_id = remote->Fetch(context, "SELECT 1", "").snapshot_id;
+		std::lock_guard<std::mutex> guard(lock);
+		if (latest && latest->SnapshotId() == snapshot_id) {
+			return latest;
+		}
+	}
+	auto loaded = SnapshotCatalog::Load(context, *this, *remote, pinned.empty() ? snapshot_id : pinned);
+	std::lock_guard<std::mutex> guard(lock);
+	latest = loaded;
+	return loaded;
+}
+
 optional_ptr<CatalogEntry> OpenDuckCatalog::CreateSchema(CatalogTransaction, CreateSchemaInfo &) {
 	ThrowReadOnlyCatalog(*this);
 }

@@ -14,8 +14,7 @@ OpenDuckTransaction::OpenDuckTransaction(TransactionManager &manager, ClientCont
 SnapshotCatalog &OpenDuckTransaction::GetSnapshot(ClientContext &context) {
 	std::lock_guard<std::mutex> guard(lock);
 	if (!snapshot) {
-		auto &remote = catalog.Remote();
-		snapshot = SnapshotCatalog::Load(context, catalog, remote, remote.Parameters().snapshot);
+		snapshot = catalog.CurrentSnapshot(context);
 	}
 	return *snapshot;
 }

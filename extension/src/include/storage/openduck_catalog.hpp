@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include "storage/remote_database.hpp"
+#include "storage/snapshot_catalog.hpp"
 
 #include "duckdb/catalog/catalog.hpp"
 
@@ -22,6 +22,10 @@ public:
 	RemoteDatabase &Remote() {
 		return *remote;
 	}
+
+	//! The catalog at the snapshot a new transaction reads: the attach's pinned snapshot, or the head as it is now.
+	//! Entries are loaded once per snapshot; a transaction at an unchanged head costs one small round trip.
+	std::shared_ptr<SnapshotCatalog> CurrentSnapshot(duckdb::ClientContext &context);
 
 	void Initialize(bool load_builtin) override;
 	std::string GetCatalogType() override {
@@ -56,6 +60,8 @@ private:
 	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
 
 	std::shared_ptr<RemoteDatabase> remote;
+	std::mutex lock;
+	std::shared_ptr<SnapshotCatalog> latest;
 };
 
 } // namespace openduck
