@@ -1,4 +1,4 @@
-"""ATTACH 'openduck:' when the server goes away: a clear error, and the session stays usable."""
+"""ATTACH 'openduck:' over a long time: the server going away (a clear error, the session stays usable), progress."""
 
 import threading
 
@@ -43,3 +43,25 @@ def test_the_server_dying_mid_scan(server):
         con.execute("SELECT x FROM cloud.small").fetchall()
     server.start()
     assert con.execute("SELECT x FROM cloud.small").fetchall() == [(1,)]
+
+
+def test_progress_moves_during_a_long_remote_scan(server):
+    con = new_connection()
+    con.execute(f"ATTACH {sql_string(server.attach_path())} AS cloud")
+    con.execute("CREATE TEMP TABLE one AS SELECT 1 AS z")
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    seen = []
+    done = threading.Event()
+
+    def run():
+        con.execute("SELECT sum(i + z) FROM cloud.big, one").fetchall()
+        done.set()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    while not done.is_set():
+        seen.append(con.query_progress())
+        done.wait(0.02)
+    worker.join()
+    assert any(0 < value < 100 for value in seen), seen

@@ -23,6 +23,9 @@ string Quote(const string &identifier) {
 struct RemoteScanState : public GlobalTableFunctionState {
 	vector<LogicalType> types;
 	unique_ptr<RemoteChunkSource> source;
+	//! Rows received so far, against the table's row estimate: the scan's progress.
+	std::atomic<idx_t> rows_received {0};
+	optional_idx estimated_rows;
 	//! Filters the remote side cannot evaluate, applied to every chunk here.
 	unique_ptr<Expression> local_filter;
 	unique_ptr<ExpressionExecutor> executor;
@@ -79,12 +82,15 @@ unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFun
 	}
 	auto sql = "SELECT " + columns + " FROM " + Quote(bind.schema) + "." + Quote(bind.table) + where;
 	state->source = make_uniq<RemoteChunkSource>(bind.remote, std::move(sql), bind.snapshot_id, state->types);
+	// Filters make the estimate an upper bound; the server's own progress covers the rest.
+	state->estimated_rows = input.filters && !input.filters->filters.empty() ? optional_idx() : bind.estimated_rows;
 	return std::move(state);
 }
 
 void Scan(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
 	auto &state = input.global_state->Cast<RemoteScanState>();
 	while (state.source->Next(context, output)) {
+		state.rows_received += output.size();
 		if (!state.executor) {
 			return;
 		}
@@ -102,6 +108,9 @@ void Scan(ClientContext &context, TableFunctionInput &input, DataChunk &output) 
 
 double ScanProgress(ClientContext &, const FunctionData *, const GlobalTableFunctionState *global_state) {
 	auto &state = global_state->Cast<RemoteScanState>();
+	if (state.estimated_rows.IsValid() && state.estimated_rows.GetIndex() > 0) {
+		return MinValue<double>(100.0, 100.0 * double(state.rows_received) / double(state.estimated_rows.GetIndex()));
+	}
 	return state.source->Progress();
 }
 
