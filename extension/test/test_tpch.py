@@ -69,3 +69,30 @@ def test_tpch_answers_match_the_official_ones(local, cloud):
         fields = line.split("|")
         assert (row[0], row[1]) == (fields[0], fields[1])
         assert float(row[2]) == pytest.approx(float(fields[2]))
+
+
+# The hybrid suite: the small tables live locally, the large ones stay remote (reached through local views, which
+# keeps every statement a local plan over remote scans with pushdown).
+LOCAL_TABLES = ("nation", "region", "supplier")
+REMOTE_TABLES = ("lineitem", "orders", "customer", "part", "partsupp")
+
+
+@pytest.fixture(scope="module")
+def hybrid(cloud):
+    con = cloud.cursor()
+    con.execute("USE memory")
+    for table in LOCAL_TABLES:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM cloud.{table}")
+    for table in REMOTE_TABLES:
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("number", range(1, 23))
+def test_tpch_query_over_local_and_remote_tables_matches_local_duckdb(local, hybrid, number):
+    _, con = local
+    query = con.execute("SELECT query FROM tpch_queries() WHERE query_nr = ?", [number]).fetchone()[0]
+    assert hybrid.execute(query).fetchall() == con.execute(query).fetchall()
+    plan = "\n".join(row[1] for row in hybrid.execute("EXPLAIN " + query).fetchall())
+    assert "OPENDUCK_SCAN" in plan and "OPENDUCK_QUERY" not in plan
