@@ -3,6 +3,7 @@
 #include "functions/arrow_ipc_function.hpp"
 #include "paged/paged_file_system.hpp"
 #include "paged/paged_storage_extension.hpp"
+#include "pushdown/limit_pushdown.hpp"
 #include "pushdown/statement_pushdown.hpp"
 #include "storage/openduck_storage_extension.hpp"
 
@@ -23,6 +24,7 @@ void OpenDuckExtension::Load(duckdb::ExtensionLoader &loader) {
 	config.storage_extensions[OpenDuckStorageExtension::NAME] = duckdb::make_uniq<OpenDuckStorageExtension>();
 	config.storage_extensions[OpenDuckStorageExtension::SHORT_NAME] = duckdb::make_uniq<OpenDuckStorageExtension>();
 	config.optimizer_extensions.push_back(StatementPushdown::GetExtension());
+	config.optimizer_extensions.push_back(LimitPushdown::GetExtension());
 }
 
 std::string OpenDuckExtension::Name() {

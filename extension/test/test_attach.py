@@ -239,3 +239,23 @@ def test_a_selective_hybrid_join_sends_the_local_keys_to_the_remote_scan(cloud, 
     profile = "\n".join(row[1] for row in cloud.execute("EXPLAIN ANALYZE " + query.replace("{db}", "cloud.")).fetchall())
     flat = "".join(line.strip("│ ") for line in profile.splitlines())
     assert '"product_id" IN (3, 17, 42)' in flat, profile
+
+
+def remote_sql(con, query):
+    """The EXPLAIN ANALYZE text without box drawing or spaces (the SQL shown wraps at odd places)."""
+    profile = "\n".join(row[1] for row in con.execute("EXPLAIN ANALYZE " + query).fetchall())
+    return "".join(line.strip("│ ") for line in profile.splitlines()).replace(" ", "")
+
+
+def test_limits_over_a_remote_scan_reach_the_remote_side(cloud, local):
+    for con in (cloud, local):
+        con.execute("CREATE OR REPLACE TEMP MACRO twice(x) AS x * 2")
+    # A local macro keeps these statements local, over a remote scan.
+    same_rows(cloud, local, "SELECT twice(id), amount FROM {db}sales ORDER BY amount DESC, id LIMIT 3")
+    top = remote_sql(cloud, "SELECT twice(id), amount FROM cloud.sales ORDER BY amount DESC LIMIT 3")
+    assert 'ORDERBY"amount"DESCNULLSLASTLIMIT3' in top, top
+    assert "LIMIT7" in remote_sql(cloud, "SELECT twice(id) FROM cloud.sales WHERE region = 'EU' LIMIT 5 OFFSET 2")
+    rows = cloud.execute("SELECT twice(id) FROM cloud.sales WHERE region = 'EU' LIMIT 5").fetchall()
+    assert len(rows) == 5 and all(value % 6 == 0 for (value,) in rows)
+    # A filter the remote side cannot run keeps the limit local (it would cut rows the filter still drops).
+    assert "LIMIT" not in remote_sql(cloud, "SELECT id FROM cloud.sales WHERE twice(id) % 7 = 1 LIMIT 5").split("TABLE_SCAN")[-1]

@@ -81,6 +81,12 @@ unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFun
 		state->executor = make_uniq<ExpressionExecutor>(context, *state->local_filter);
 	}
 	auto sql = "SELECT " + columns + " FROM " + Quote(bind.schema) + "." + Quote(bind.table) + where;
+	if (!bind.order_by.empty()) {
+		sql += " ORDER BY " + bind.order_by;
+	}
+	if (bind.limit.IsValid()) {
+		sql += " LIMIT " + std::to_string(bind.limit.GetIndex());
+	}
 	state->source = make_uniq<RemoteChunkSource>(bind.remote, std::move(sql), bind.snapshot_id, state->types);
 	// Filters make the estimate an upper bound; the server's own progress covers the rest.
 	state->estimated_rows = input.filters && !input.filters->filters.empty() ? optional_idx() : bind.estimated_rows;

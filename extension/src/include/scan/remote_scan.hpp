@@ -25,6 +25,9 @@ struct RemoteScanBindData : public duckdb::TableFunctionData {
 	duckdb::vector<std::string> names;
 	duckdb::vector<duckdb::LogicalType> types;
 	duckdb::optional_idx estimated_rows;
+	//! Set by the limit pushdown: the remote side returns at most `limit` rows, in this order (SQL, may be empty).
+	duckdb::optional_idx limit;
+	std::string order_by;
 };
 
 struct RemoteScanFunction {
