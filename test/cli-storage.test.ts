@@ -97,7 +97,10 @@ describe.each([
       local.closeSync();
       const beforeImport = await readFile(file);
       expect((await cli(storage, "db", "create", "imported", "--from", file)).code).toBe(0);
-      const imported = await client.table("imported", "SELECT count(*) AS n, sum(i)::BIGINT AS total FROM kept");
+      const imported = await client.table(
+        "imported",
+        "SELECT count(*) AS n, sum(i)::BIGINT AS total FROM kept",
+      );
       expect([imported.getChild("n")?.get(0), imported.getChild("total")?.get(0)]).toEqual([1000n, 499500n]);
       expect((await readFile(file)).equals(beforeImport)).toBe(true);
       const notDuckDB = await cli(
