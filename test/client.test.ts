@@ -82,6 +82,20 @@ describe.each(["connect", "grpc-web"] as const)("OpenDuckClient over %s", (proto
       .catch((caught: unknown) => caught);
     expect((unauthenticated as ConnectError).code).toBe(Code.Unauthenticated);
   });
+
+  it("reports an error raised after rows went out with DuckDB's message, inline or streamed", async () => {
+    for (const rows of [10_000, 3_000_000]) {
+      const error = await client()
+        .table(
+          "mydb",
+          `SELECT CASE WHEN i = ${rows - 5} THEN error('boom at ' || i) END FROM range(${rows}) t(i)`,
+        )
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectError);
+      expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+      expect((error as ConnectError).rawMessage).toBe(`Invalid Input Error: boom at ${rows - 5}`);
+    }
+  });
 });
 
 describe("writes and snapshots", () => {

@@ -279,12 +279,10 @@ def direct_error(con, sql):
         "SELEC 1",  # parser
         "SELECT * FROM no_such_table",  # catalog
         "SELECT no_such_column FROM range(1)",  # binder
-        "SELECT 'abc'::INTEGER",  # conversion at run time
-        "SELECT CASE WHEN i = 5000 THEN error('boom at ' || i) END FROM range(10000) t(i)",  # during streaming
         "SELECT 1; SELECT * FROM no_such_table; SELECT 2",  # in a leading statement
     ],
 )
-def test_errors_pass_through_unchanged(con, sql):
+def test_errors_before_the_schema_pass_through_unchanged(con, sql):
     expected = direct_error(con, sql)
     with pytest.raises(duckdb.Error) as raised:
         ipc_rows(con, sql)
@@ -292,13 +290,34 @@ def test_errors_pass_through_unchanged(con, sql):
     assert str(raised.value) == str(expected)
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 'abc'::INTEGER",  # conversion at run time
+        "SELECT CASE WHEN i = 5000 THEN error('boom at ' || i) END FROM range(10000) t(i)",  # during streaming
+        "SELECT CASE WHEN i = 150000 THEN error('late boom') END FROM range(200000) t(i)",  # after batches went out
+    ],
+)
+def test_errors_after_the_schema_end_the_stream_with_an_error_row(con, sql):
+    expected = direct_error(con, sql)
+    rows = ipc_rows(con, sql, batch_rows=1000)
+    assert rows[0]["kind"] == "schema"
+    assert [row["kind"] for row in rows[1:-1]] == ["batch"] * (len(rows) - 2)
+    assert rows[-1]["kind"] == "error"
+    info = json.loads(rows[-1]["info"])
+    assert info["message"] == str(expected)
+    assert info["type"] == str(expected).split(" Error:")[0]
+
+
 def test_sandbox_settings_apply_inside(con):
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     with pytest.raises(duckdb.PermissionException, match="disabled by configuration"):
         ipc_rows(con, "SELECT * FROM read_csv('/etc/passwd')")
-    with pytest.raises(duckdb.InvalidInputException, match="configuration has been locked"):
-        ipc_rows(con, "SET enable_external_access = true")
+    # Refused when it runs, after the schema went out: the stream ends with an error row.
+    rows = ipc_rows(con, "SET enable_external_access = true")
+    assert rows[-1]["kind"] == "error"
+    assert "configuration has been locked" in json.loads(rows[-1]["info"])["message"]
 
 
 def test_progress_rows_during_blocking_work(con):
@@ -430,7 +449,8 @@ def test_a_large_nested_boolean_list_carries_exactly_its_values(con):
 
 
 def test_an_interval_arrow_cannot_hold_is_refused(con):
-    with pytest.raises(duckdb.InvalidInputException, match="cannot be sent as Arrow"):
-        ipc_rows(con, "SELECT [INTERVAL '3000000 hours'] AS too_long")
+    rows = ipc_rows(con, "SELECT [INTERVAL '3000000 hours'] AS too_long")
+    assert rows[-1]["kind"] == "error"
+    assert "cannot be sent as Arrow" in json.loads(rows[-1]["info"])["message"]
     rows = ipc_rows(con, "SELECT INTERVAL '2000000 hours' AS fits")
     assert read_stream(rows).column("fits").to_pylist()[0].nanoseconds == 2000000 * 3600 * 10**9

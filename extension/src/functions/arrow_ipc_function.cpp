@@ -269,6 +269,18 @@ Next FillBatch(ArrowIpcGlobalState &state, std::chrono::steady_clock::time_point
 	}
 }
 
+//! An error of the query after the schema went out: an "error" row carrying DuckDB's message ends the stream, so a
+//! client that consumes it as a stream (node-api's streaming results lose a thrown error's message) still learns
+//! what happened. Interruptions are not errors of the query and still throw.
+void EmitError(const ErrorData &error, DataChunk &output, idx_t row) {
+	JsonWriter info;
+	info.StartObject();
+	info.Key("type").String(Exception::ExceptionTypeToString(error.Type()));
+	info.Key("message").String(error.Message());
+	info.EndObject();
+	SetRow(output, row, "error", Value(), info.Result());
+}
+
 //! Emits the rows that are ready. The first row of a call may wait for the query (a progress row fills a silence
 //! of PROGRESS_INTERVAL); further rows join it only if they are ready within COALESCE_WINDOW and the chunk holds
 //! less than one batch budget of IPC. A small result thus travels as one chunk (schema, batches, end) and a
@@ -288,7 +300,18 @@ void Execute(ClientContext &context, TableFunctionInput &input, DataChunk &outpu
 			continue;
 		}
 		auto deadline = row == 0 ? state.next_progress : std::min(state.next_progress, coalesce_until);
-		auto next = FillBatch(state, deadline);
+		Next next;
+		try {
+			next = FillBatch(state, deadline);
+		} catch (std::exception &ex) {
+			ErrorData error(ex);
+			if (error.Type() == ExceptionType::INTERRUPT) {
+				throw;
+			}
+			EmitError(error, output, row++);
+			state.phase = ArrowIpcGlobalState::Phase::DONE;
+			break;
+		}
 		if (next == Next::DEADLINE) {
 			if (row == 0) {
 				EmitProgress(state, output, row++);

@@ -5,6 +5,7 @@ import type {
   DuckDBInstance,
   DuckDBPreparedStatement,
 } from "@duckdb/node-api";
+import { toConnectError } from "./errors.js";
 import { useDatabase } from "./sandbox.js";
 
 /** One row of the extension's `openduck_arrow_ipc` table function. */
@@ -13,6 +14,12 @@ export type IpcRow =
   | { kind: "progress"; info: ProgressInfo }
   | { kind: "batch"; rowCount: number; ipc: Uint8Array }
   | { kind: "end"; info: EndInfo };
+
+/** An error of the query after its schema went out (the function's last row then). */
+interface ErrorInfo {
+  type: string;
+  message: string;
+}
 
 export interface SchemaInfo {
   statement_type: string;
@@ -86,7 +93,7 @@ export class IpcConnection {
       const infos = chunk.getColumnVector(2);
       const blobs = chunk.getColumnVector(3);
       for (let row = 0; row < chunk.rowCount; row++) {
-        const kind = kinds.getItem(row) as IpcRow["kind"];
+        const kind = kinds.getItem(row) as IpcRow["kind"] | "error";
         const info = infos.getItem(row) as string | null;
         const blob = blobs.getItem(row) as DuckDBBlobValue | null;
         switch (kind) {
@@ -103,6 +110,9 @@ export class IpcConnection {
           case "batch":
             yield { kind, rowCount: Number(counts.getItem(row)), ipc: blob?.bytes ?? new Uint8Array() };
             break;
+          case "error":
+            // DuckDB's message, as it would have thrown it ("<Kind> Error: …"): the code follows from the kind.
+            throw toConnectError(new Error((JSON.parse(info ?? "{}") as ErrorInfo).message));
           case "end":
             // Finish the call before handing out the end: the function's inner connection (and a write's
             // transaction) lives until the outer query completes, and the caller may checkpoint right after.
