@@ -11,12 +11,10 @@ Writes bench/results/extension.md (not with --quick) and prints it.
 import datetime
 import os
 import platform
-import socket
 import statistics
 import sys
 import sysconfig
 import tempfile
-import threading
 import time
 
 import duckdb
@@ -24,7 +22,7 @@ import pyarrow as pa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "extension", "test"))
-from openduck_server import OpenDuckServer  # noqa: E402
+from openduck_server import LoopbackProxy, OpenDuckServer  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 SCALE = 0.1 if QUICK else 1
@@ -32,43 +30,6 @@ RUNS = 1 if QUICK else 3
 EXTENSION = os.path.join(ROOT, "extension", "build", "release", "openduck.duckdb_extension")
 TPCH = os.path.join(sysconfig.get_paths()["purelib"], "duckdb_ext", "extensions", "v1.4.4", "linux_amd64",
                     "tpch.duckdb_extension")
-
-
-class CountingProxy:
-    """A TCP proxy on 127.0.0.1 that counts the bytes the server sends back."""
-
-    def __init__(self, target_port):
-        self.target_port = target_port
-        self.received = 0
-        self.lock = threading.Lock()
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            client, _ = self.listener.accept()
-            server = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self.pipe, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self.pipe, args=(server, client, True), daemon=True).start()
-
-    def pipe(self, source, target, count):
-        try:
-            while data := source.recv(1 << 16):
-                if count:
-                    with self.lock:
-                        self.received += len(data)
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, target):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def connect_cloud(endpoint, token):
@@ -123,7 +84,7 @@ def main():
         remote_total = sum(r[2] for r in rows)
 
         # Selective hybrid join: 20 local order keys joined with the remote lineitem.
-        proxy = CountingProxy(server.port)
+        proxy = LoopbackProxy(server.port)
         hybrid = connect_cloud(f"http://127.0.0.1:{proxy.port}", server.token)
         hybrid.execute("USE memory")
         hybrid.execute("CREATE TABLE wanted AS SELECT o_orderkey AS k FROM cloud.orders ORDER BY o_orderkey LIMIT 20")

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -100,10 +99,48 @@ class OpenDuckServer:
         return f"openduck:{database or self.database}?{query}"
 
 
-def wait_until(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+class LoopbackProxy:
+    """A TCP proxy on 127.0.0.1 in front of `target_port`. `wrap` may replace each accepted socket (e.g. by a TLS
+    one); `received` counts the bytes the target sent back."""
+
+    def __init__(self, target_port, wrap=None):
+        self.target_port = target_port
+        self.wrap = wrap
+        self.received = 0
+        self.lock = threading.Lock()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            threading.Thread(target=self.serve, args=(client,), daemon=True).start()
+
+    def serve(self, client):
+        try:
+            client = self.wrap(client) if self.wrap else client
+        except OSError:  # includes a failed TLS handshake
+            client.close()
+            return
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        threading.Thread(target=self.pipe, args=(upstream, client, True), daemon=True).start()
+        self.pipe(client, upstream, False)
+
+    def pipe(self, source, target, count):
+        try:
+            while data := source.recv(1 << 16):
+                if count:
+                    with self.lock:
+                        self.received += len(data)
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                try:
+                    s.close()
+                except OSError:
+                    pass

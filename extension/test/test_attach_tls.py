@@ -2,9 +2,7 @@
 
 import datetime
 import ipaddress
-import socket
 import ssl
-import threading
 
 import duckdb
 import pytest
@@ -14,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from conftest import new_connection, sql_string
-from openduck_server import OpenDuckServer
+from openduck_server import LoopbackProxy, OpenDuckServer
 
 
 def self_signed(directory):
@@ -36,55 +34,15 @@ def self_signed(directory):
     return str(cert_path), str(key_path)
 
 
-class TlsProxy:
-    """Terminates TLS on 127.0.0.1 and forwards to the plain-HTTP server."""
-
-    def __init__(self, cert, key, target_port):
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(cert, key)
-        self.target_port = target_port
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            raw, _ = self.listener.accept()
-            threading.Thread(target=self.serve, args=(raw,), daemon=True).start()
-
-    def serve(self, raw):
-        try:
-            client = self.context.wrap_socket(raw, server_side=True)
-        except (ssl.SSLError, OSError):
-            raw.close()
-            return
-        upstream = socket.create_connection(("127.0.0.1", self.target_port))
-        threading.Thread(target=self.pipe, args=(upstream, client), daemon=True).start()
-        self.pipe(client, upstream)
-
-    @staticmethod
-    def pipe(source, target):
-        try:
-            while data := source.recv(1 << 16):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, target):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-
 @pytest.fixture(scope="module")
 def https(tmp_path_factory):
     server = OpenDuckServer("secure", "tls-token").start()
     server.execute("CREATE TABLE t AS SELECT 7 AS x")
     cert, key = self_signed(tmp_path_factory.mktemp("tls"))
-    proxy = TlsProxy(cert, key, server.port)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    # Terminates TLS and forwards to the plain-HTTP server.
+    proxy = LoopbackProxy(server.port, wrap=lambda raw: context.wrap_socket(raw, server_side=True))
     yield server, f"https://127.0.0.1:{proxy.port}", cert
     server.cleanup()
 

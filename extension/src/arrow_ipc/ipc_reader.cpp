@@ -37,27 +37,12 @@ std::vector<std::pair<std::string, std::string>> ReadKeyValues(const FlatVectorV
 	return result;
 }
 
-IpcType MakeType(uint8_t type_id, IpcLayout layout, int64_t width = 0) {
-	IpcType type;
-	type.type_id = type_id;
-	type.layout = layout;
-	type.width = width;
-	return type;
-}
-
-IpcType IntegerType(int32_t bits, bool is_signed) {
-	auto type = MakeType(TYPE_INT, IpcLayout::FIXED_WIDTH, bits / 8);
-	type.param_a = bits;
-	type.flag = is_signed;
-	return type;
-}
-
 IpcType ReadIntType(const FlatTableView &table, const std::string &name) {
 	auto bits = table.Scalar<int32_t>(0, 0); // bitWidth
 	if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
 		throw InvalidInputException("Arrow IPC: field \"%s\" is an integer of %d bits", name, bits);
 	}
-	return IntegerType(bits, table.Scalar<uint8_t>(1, 0) != 0); // is_signed
+	return IpcType::Integer(bits, table.Scalar<uint8_t>(1, 0) != 0); // is_signed
 }
 
 //! TimeUnit: SECOND, MILLISECOND, MICROSECOND, NANOSECOND.
@@ -73,7 +58,7 @@ int32_t ReadTimeUnit(const FlatTableView &table, int16_t default_unit, const std
 IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count, const std::string &name) {
 	switch (type_id) {
 	case TYPE_NULL:
-		return MakeType(TYPE_NULL, IpcLayout::NO_BUFFERS);
+		return IpcType::Of(TYPE_NULL, IpcLayout::NO_BUFFERS);
 	case TYPE_INT:
 		return ReadIntType(table, name);
 	case TYPE_FLOATING_POINT: {
@@ -82,27 +67,27 @@ IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count
 			throw InvalidInputException("Arrow IPC: field \"%s\" has an unknown floating point precision (%d)", name,
 			                            precision);
 		}
-		auto type = MakeType(TYPE_FLOATING_POINT, IpcLayout::FIXED_WIDTH, int64_t(2) << precision);
+		auto type = IpcType::Of(TYPE_FLOATING_POINT, IpcLayout::FIXED_WIDTH, int64_t(2) << precision);
 		type.param_a = precision;
 		return type;
 	}
 	case TYPE_BINARY:
 	case TYPE_UTF8:
-		return MakeType(type_id, IpcLayout::BINARY);
+		return IpcType::Of(type_id, IpcLayout::BINARY);
 	case TYPE_LARGE_BINARY:
 	case TYPE_LARGE_UTF8:
-		return MakeType(type_id, IpcLayout::LARGE_BINARY);
+		return IpcType::Of(type_id, IpcLayout::LARGE_BINARY);
 	case TYPE_BINARY_VIEW:
 	case TYPE_UTF8_VIEW:
-		return MakeType(type_id, IpcLayout::BINARY_VIEW);
+		return IpcType::Of(type_id, IpcLayout::BINARY_VIEW);
 	case TYPE_BOOL:
-		return MakeType(TYPE_BOOL, IpcLayout::BITS);
+		return IpcType::Of(TYPE_BOOL, IpcLayout::BITS);
 	case TYPE_DECIMAL: {
 		auto bit_width = table.Scalar<int32_t>(2, 128);
 		if (bit_width != 32 && bit_width != 64 && bit_width != 128 && bit_width != 256) {
 			throw InvalidInputException("Arrow IPC: field \"%s\" is a decimal of %d bits", name, bit_width);
 		}
-		auto type = MakeType(TYPE_DECIMAL, IpcLayout::FIXED_WIDTH, bit_width / 8);
+		auto type = IpcType::Of(TYPE_DECIMAL, IpcLayout::FIXED_WIDTH, bit_width / 8);
 		type.param_a = table.Scalar<int32_t>(0, 0); // precision
 		type.param_b = table.Scalar<int32_t>(1, 0); // scale
 		type.param_c = bit_width;
@@ -116,7 +101,7 @@ IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count
 		if (unit != 0 && unit != 1) {
 			throw InvalidInputException("Arrow IPC: field \"%s\" has an unknown date unit (%d)", name, unit);
 		}
-		auto type = MakeType(TYPE_DATE, IpcLayout::FIXED_WIDTH, unit == 0 ? 4 : 8);
+		auto type = IpcType::Of(TYPE_DATE, IpcLayout::FIXED_WIDTH, unit == 0 ? 4 : 8);
 		type.param_a = unit;
 		return type;
 	}
@@ -128,19 +113,19 @@ IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count
 			throw InvalidInputException("Arrow IPC: field \"%s\" is a time of %d bits in time unit %d", name,
 			                            bit_width, unit);
 		}
-		auto type = MakeType(TYPE_TIME, IpcLayout::FIXED_WIDTH, bit_width / 8);
+		auto type = IpcType::Of(TYPE_TIME, IpcLayout::FIXED_WIDTH, bit_width / 8);
 		type.param_a = unit;
 		type.param_b = bit_width;
 		return type;
 	}
 	case TYPE_TIMESTAMP: {
-		auto type = MakeType(TYPE_TIMESTAMP, IpcLayout::FIXED_WIDTH, 8);
+		auto type = IpcType::Of(TYPE_TIMESTAMP, IpcLayout::FIXED_WIDTH, 8);
 		type.param_a = ReadTimeUnit(table, 0, name);
 		type.timezone = table.String(1);
 		return type;
 	}
 	case TYPE_DURATION: {
-		auto type = MakeType(TYPE_DURATION, IpcLayout::FIXED_WIDTH, 8);
+		auto type = IpcType::Of(TYPE_DURATION, IpcLayout::FIXED_WIDTH, 8);
 		type.param_a = ReadTimeUnit(table, 1, name);
 		return type;
 	}
@@ -149,7 +134,7 @@ IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count
 		if (unit < 0 || unit > 2) {
 			throw InvalidInputException("Arrow IPC: field \"%s\" has an unknown interval unit (%d)", name, unit);
 		}
-		auto type = MakeType(TYPE_INTERVAL, IpcLayout::FIXED_WIDTH, int64_t(4) << unit);
+		auto type = IpcType::Of(TYPE_INTERVAL, IpcLayout::FIXED_WIDTH, int64_t(4) << unit);
 		type.param_a = unit;
 		return type;
 	}
@@ -160,18 +145,18 @@ IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count
 			throw InvalidInputException("Arrow IPC: field \"%s\" has a negative fixed size (%d)", name, size);
 		}
 		auto layout = type_id == TYPE_FIXED_SIZE_BINARY ? IpcLayout::FIXED_WIDTH : IpcLayout::FIXED_LIST;
-		auto type = MakeType(type_id, layout, size);
+		auto type = IpcType::Of(type_id, layout, size);
 		type.param_a = size;
 		return type;
 	}
 	case TYPE_LIST:
-		return MakeType(TYPE_LIST, IpcLayout::LIST);
+		return IpcType::Of(TYPE_LIST, IpcLayout::LIST);
 	case TYPE_LARGE_LIST:
-		return MakeType(TYPE_LARGE_LIST, IpcLayout::LARGE_LIST);
+		return IpcType::Of(TYPE_LARGE_LIST, IpcLayout::LARGE_LIST);
 	case TYPE_STRUCT:
-		return MakeType(TYPE_STRUCT, IpcLayout::STRUCT);
+		return IpcType::Of(TYPE_STRUCT, IpcLayout::STRUCT);
 	case TYPE_MAP: {
-		auto type = MakeType(TYPE_MAP, IpcLayout::LIST);
+		auto type = IpcType::Of(TYPE_MAP, IpcLayout::LIST);
 		type.flag = table.Scalar<uint8_t>(0, 0) != 0; // keysSorted
 		return type;
 	}
@@ -180,7 +165,7 @@ IpcType ReadType(uint8_t type_id, const FlatTableView &table, size_t child_count
 		if (mode != 0 && mode != 1) {
 			throw InvalidInputException("Arrow IPC: field \"%s\" has an unknown union mode (%d)", name, mode);
 		}
-		auto type = MakeType(TYPE_UNION, mode == 0 ? IpcLayout::SPARSE_UNION : IpcLayout::DENSE_UNION);
+		auto type = IpcType::Of(TYPE_UNION, mode == 0 ? IpcLayout::SPARSE_UNION : IpcLayout::DENSE_UNION);
 		type.param_a = mode;
 		// Without typeIds, the type id of each child is its position.
 		auto type_ids = table.Vector(1, sizeof(int32_t));
@@ -262,7 +247,7 @@ IpcField ReadField(const FlatTableView &table, int depth) {
 	}
 	field.dictionary_id = encoding.Scalar<int64_t>(0, 0);
 	// Without an indexType the indices are int32.
-	field.type = encoding.Has(1) ? ReadIntType(encoding.Table(1), field.name) : IntegerType(32, true);
+	field.type = encoding.Has(1) ? ReadIntType(encoding.Table(1), field.name) : IpcType::Integer(32, true);
 	field.dictionary_ordered = encoding.Scalar<uint8_t>(2, 0) != 0;
 	field.dictionary = std::unique_ptr<IpcField>(new IpcField());
 	field.dictionary->nullable = true;

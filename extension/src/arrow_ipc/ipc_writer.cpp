@@ -18,21 +18,6 @@ int64_t PadTo8(int64_t size) {
 	return (size + IPC_ALIGNMENT - 1) / IPC_ALIGNMENT * IPC_ALIGNMENT;
 }
 
-IpcType MakeType(uint8_t type_id, IpcLayout layout, int64_t width = 0) {
-	IpcType type;
-	type.type_id = type_id;
-	type.layout = layout;
-	type.width = width;
-	return type;
-}
-
-IpcType IntType(int32_t bits, bool is_signed) {
-	auto type = MakeType(TYPE_INT, IpcLayout::FIXED_WIDTH, bits / 8);
-	type.param_a = bits;
-	type.flag = is_signed;
-	return type;
-}
-
 // TimeUnit: SECOND, MILLISECOND, MICROSECOND, NANOSECOND.
 int32_t ParseTimeUnit(char unit, const std::string &format) {
 	switch (unit) {
@@ -68,109 +53,109 @@ IpcType ParseFormat(const std::string &format) {
 	if (format.size() == 1) {
 		switch (format[0]) {
 		case 'n':
-			return MakeType(TYPE_NULL, IpcLayout::NO_BUFFERS);
+			return IpcType::Of(TYPE_NULL, IpcLayout::NO_BUFFERS);
 		case 'b':
-			return MakeType(TYPE_BOOL, IpcLayout::BITS);
+			return IpcType::Of(TYPE_BOOL, IpcLayout::BITS);
 		case 'c':
-			return IntType(8, true);
+			return IpcType::Integer(8, true);
 		case 'C':
-			return IntType(8, false);
+			return IpcType::Integer(8, false);
 		case 's':
-			return IntType(16, true);
+			return IpcType::Integer(16, true);
 		case 'S':
-			return IntType(16, false);
+			return IpcType::Integer(16, false);
 		case 'i':
-			return IntType(32, true);
+			return IpcType::Integer(32, true);
 		case 'I':
-			return IntType(32, false);
+			return IpcType::Integer(32, false);
 		case 'l':
-			return IntType(64, true);
+			return IpcType::Integer(64, true);
 		case 'L':
-			return IntType(64, false);
+			return IpcType::Integer(64, false);
 		case 'e':
 		case 'f':
 		case 'g': {
 			// Precision: HALF, SINGLE, DOUBLE.
 			int32_t precision = format[0] == 'e' ? 0 : format[0] == 'f' ? 1 : 2;
-			auto type = MakeType(TYPE_FLOATING_POINT, IpcLayout::FIXED_WIDTH, int64_t(2) << precision);
+			auto type = IpcType::Of(TYPE_FLOATING_POINT, IpcLayout::FIXED_WIDTH, int64_t(2) << precision);
 			type.param_a = precision;
 			return type;
 		}
 		case 'z':
-			return MakeType(TYPE_BINARY, IpcLayout::BINARY);
+			return IpcType::Of(TYPE_BINARY, IpcLayout::BINARY);
 		case 'Z':
-			return MakeType(TYPE_LARGE_BINARY, IpcLayout::LARGE_BINARY);
+			return IpcType::Of(TYPE_LARGE_BINARY, IpcLayout::LARGE_BINARY);
 		case 'u':
-			return MakeType(TYPE_UTF8, IpcLayout::BINARY);
+			return IpcType::Of(TYPE_UTF8, IpcLayout::BINARY);
 		case 'U':
-			return MakeType(TYPE_LARGE_UTF8, IpcLayout::LARGE_BINARY);
+			return IpcType::Of(TYPE_LARGE_UTF8, IpcLayout::LARGE_BINARY);
 		default:
 			break;
 		}
 	} else if (format == "vz") {
-		return MakeType(TYPE_BINARY_VIEW, IpcLayout::BINARY_VIEW);
+		return IpcType::Of(TYPE_BINARY_VIEW, IpcLayout::BINARY_VIEW);
 	} else if (format == "vu") {
-		return MakeType(TYPE_UTF8_VIEW, IpcLayout::BINARY_VIEW);
+		return IpcType::Of(TYPE_UTF8_VIEW, IpcLayout::BINARY_VIEW);
 	} else if (format.rfind("d:", 0) == 0) {
 		auto parts = ParseIntList(format.substr(2));
 		if (parts.size() < 2 || parts.size() > 3) {
 			throw NotImplementedException("Arrow IPC: malformed decimal format '%s'", format);
 		}
 		int32_t bit_width = parts.size() == 3 ? parts[2] : 128;
-		auto type = MakeType(TYPE_DECIMAL, IpcLayout::FIXED_WIDTH, bit_width / 8);
+		auto type = IpcType::Of(TYPE_DECIMAL, IpcLayout::FIXED_WIDTH, bit_width / 8);
 		type.param_a = parts[0];
 		type.param_b = parts[1];
 		type.param_c = bit_width;
 		return type;
 	} else if (format.rfind("w:", 0) == 0) {
 		auto byte_width = std::stoi(format.substr(2));
-		auto type = MakeType(TYPE_FIXED_SIZE_BINARY, IpcLayout::FIXED_WIDTH, byte_width);
+		auto type = IpcType::Of(TYPE_FIXED_SIZE_BINARY, IpcLayout::FIXED_WIDTH, byte_width);
 		type.param_a = byte_width;
 		return type;
 	} else if (format == "tdD" || format == "tdm") {
 		// DateUnit: DAY, MILLISECOND.
 		bool days = format == "tdD";
-		auto type = MakeType(TYPE_DATE, IpcLayout::FIXED_WIDTH, days ? 4 : 8);
+		auto type = IpcType::Of(TYPE_DATE, IpcLayout::FIXED_WIDTH, days ? 4 : 8);
 		type.param_a = days ? 0 : 1;
 		return type;
 	} else if (format.size() == 3 && format.rfind("tt", 0) == 0) {
 		auto unit = ParseTimeUnit(format[2], format);
 		int32_t bit_width = unit <= 1 ? 32 : 64;
-		auto type = MakeType(TYPE_TIME, IpcLayout::FIXED_WIDTH, bit_width / 8);
+		auto type = IpcType::Of(TYPE_TIME, IpcLayout::FIXED_WIDTH, bit_width / 8);
 		type.param_a = unit;
 		type.param_b = bit_width;
 		return type;
 	} else if (format.size() >= 4 && format.rfind("ts", 0) == 0 && format[3] == ':') {
-		auto type = MakeType(TYPE_TIMESTAMP, IpcLayout::FIXED_WIDTH, 8);
+		auto type = IpcType::Of(TYPE_TIMESTAMP, IpcLayout::FIXED_WIDTH, 8);
 		type.param_a = ParseTimeUnit(format[2], format);
 		type.timezone = format.substr(4);
 		return type;
 	} else if (format.size() == 3 && format.rfind("tD", 0) == 0) {
-		auto type = MakeType(TYPE_DURATION, IpcLayout::FIXED_WIDTH, 8);
+		auto type = IpcType::Of(TYPE_DURATION, IpcLayout::FIXED_WIDTH, 8);
 		type.param_a = ParseTimeUnit(format[2], format);
 		return type;
 	} else if (format == "tiM" || format == "tiD" || format == "tin") {
 		// IntervalUnit: YEAR_MONTH (4 bytes), DAY_TIME (8 bytes), MONTH_DAY_NANO (16 bytes).
 		int32_t unit = format == "tiM" ? 0 : format == "tiD" ? 1 : 2;
-		auto type = MakeType(TYPE_INTERVAL, IpcLayout::FIXED_WIDTH, int64_t(4) << unit);
+		auto type = IpcType::Of(TYPE_INTERVAL, IpcLayout::FIXED_WIDTH, int64_t(4) << unit);
 		type.param_a = unit;
 		return type;
 	} else if (format == "+l") {
-		return MakeType(TYPE_LIST, IpcLayout::LIST);
+		return IpcType::Of(TYPE_LIST, IpcLayout::LIST);
 	} else if (format == "+L") {
-		return MakeType(TYPE_LARGE_LIST, IpcLayout::LARGE_LIST);
+		return IpcType::Of(TYPE_LARGE_LIST, IpcLayout::LARGE_LIST);
 	} else if (format.rfind("+w:", 0) == 0) {
 		auto list_size = std::stoi(format.substr(3));
-		auto type = MakeType(TYPE_FIXED_SIZE_LIST, IpcLayout::FIXED_LIST, list_size);
+		auto type = IpcType::Of(TYPE_FIXED_SIZE_LIST, IpcLayout::FIXED_LIST, list_size);
 		type.param_a = list_size;
 		return type;
 	} else if (format == "+s") {
-		return MakeType(TYPE_STRUCT, IpcLayout::STRUCT);
+		return IpcType::Of(TYPE_STRUCT, IpcLayout::STRUCT);
 	} else if (format == "+m") {
-		return MakeType(TYPE_MAP, IpcLayout::LIST);
+		return IpcType::Of(TYPE_MAP, IpcLayout::LIST);
 	} else if (format.rfind("+us:", 0) == 0 || format.rfind("+ud:", 0) == 0) {
 		bool dense = format[2] == 'd';
-		auto type = MakeType(TYPE_UNION, dense ? IpcLayout::DENSE_UNION : IpcLayout::SPARSE_UNION);
+		auto type = IpcType::Of(TYPE_UNION, dense ? IpcLayout::DENSE_UNION : IpcLayout::SPARSE_UNION);
 		type.param_a = dense ? 1 : 0; // UnionMode: Sparse, Dense
 		type.union_type_ids = ParseIntList(format.substr(4));
 		return type;
@@ -486,6 +471,21 @@ void CollectDictionaries(const IpcField &field, const ArrowArray &array,
 }
 
 } // namespace
+
+IpcType IpcType::Of(uint8_t type_id, IpcLayout layout, int64_t width) {
+	IpcType type;
+	type.type_id = type_id;
+	type.layout = layout;
+	type.width = width;
+	return type;
+}
+
+IpcType IpcType::Integer(int32_t bits, bool is_signed) {
+	auto type = Of(TYPE_INT, IpcLayout::FIXED_WIDTH, bits / 8);
+	type.param_a = bits;
+	type.flag = is_signed;
+	return type;
+}
 
 IpcMessage::IpcMessage(std::string metadata_p, std::vector<std::pair<const void *, int64_t>> buffers_p)
     : metadata(std::move(metadata_p)), buffers(std::move(buffers_p)), body_length(0) {

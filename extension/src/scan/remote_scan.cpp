@@ -4,6 +4,7 @@
 #include "scan/remote_chunk_source.hpp"
 
 #include "duckdb/common/exception.hpp"
+#include "duckdb/common/string_util.hpp"
 #include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
@@ -39,24 +40,14 @@ struct RemoteScanState : public GlobalTableFunctionState {
 unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	auto state = make_uniq<RemoteScanState>();
-	string columns;
 	vector<string> column_sql;
 	for (auto id : input.column_ids) {
-		string expression;
-		if (IsVirtualColumn(id)) {
-			// Row ids are local to a database file; a remote scan has none to give (count(*) asks for one column).
-			expression = "NULL::BIGINT";
-			state->types.push_back(LogicalType::BIGINT);
-		} else {
-			expression = Quote(bind.names[id]);
-			state->types.push_back(bind.types[id]);
-		}
-		column_sql.push_back(expression);
-		columns += (columns.empty() ? "" : ", ") + expression;
+		// Row ids are local to a database file; a remote scan has none to give (count(*) asks for one column).
+		auto virtual_column = IsVirtualColumn(id);
+		column_sql.push_back(virtual_column ? "NULL::BIGINT" : Quote(bind.names[id]));
+		state->types.push_back(virtual_column ? LogicalType::BIGINT : bind.types[id]);
 	}
-	if (columns.empty()) {
-		columns = "NULL";
-	}
+	auto columns = column_sql.empty() ? string("NULL") : StringUtil::Join(column_sql, ", ");
 	string where;
 	vector<unique_ptr<Expression>> local;
 	if (input.filters) {

@@ -48,6 +48,11 @@ struct IpcType {
 	bool flag = false;
 	std::string timezone;
 	std::vector<int32_t> union_type_ids;
+
+	//! A type of Schema.fbs member `type_id` laid out as `layout`, `width` as for FIXED_WIDTH/FIXED_LIST.
+	static IpcType Of(uint8_t type_id, IpcLayout layout, int64_t width = 0);
+	//! Int of `bits` bits (8, 16, 32 or 64).
+	static IpcType Integer(int32_t bits, bool is_signed);
 };
 
 //! A field of the schema tree, with everything needed to write both the Schema and the batches.
