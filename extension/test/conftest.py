@@ -25,6 +25,32 @@ def new_connection(**config):
     return con
 
 
+# The DuckDB clients the ATTACH suites run in (clients.py).
+CLIENTS = ("python", "node", "cli")
+
+
+@pytest.fixture(scope="module", params=CLIENTS)
+def client_kind(request):
+    """Runs each test that uses it once per DuckDB client."""
+    return request.param
+
+
+@pytest.fixture
+def open_client(client_kind):
+    """Opens connections of the test's client kind (clients.connect) and closes them afterwards."""
+    import clients
+
+    opened = []
+
+    def open_(*args, **kwargs):
+        opened.append(clients.connect(client_kind, *args, **kwargs))
+        return opened[-1]
+
+    yield open_
+    for client in opened:
+        client.close()
+
+
 @pytest.fixture
 def con():
     connection = new_connection()

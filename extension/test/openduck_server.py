@@ -125,7 +125,11 @@ class LoopbackProxy:
         except OSError:  # includes a failed TLS handshake
             client.close()
             return
-        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        except OSError:  # the target is down: the client sees the connection closed
+            client.close()
+            return
         threading.Thread(target=self.pipe, args=(upstream, client, True), daemon=True).start()
         self.pipe(client, upstream, False)
 
@@ -139,8 +143,10 @@ class LoopbackProxy:
         except OSError:
             pass
         finally:
+            # shutdown() first: it wakes the thread reading the other direction and sends the peer a FIN.
             for s in (source, target):
                 try:
-                    s.close()
+                    s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+                s.close()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the extension (incrementally) and runs its tests: pytest (Python client and DuckDB CLI), then the node
-# smoke test. Installs nothing; see extension/README.md for the prerequisites.
+# Builds the extension (incrementally) and runs its tests: pytest (the ATTACH suites once per client: Python, Node
+# and the DuckDB CLI), then the node smoke test. Installs nothing; see extension/README.md for the prerequisites.
 set -euo pipefail
 
 TEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

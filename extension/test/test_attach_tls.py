@@ -1,4 +1,5 @@
-"""ATTACH over HTTPS: the server's certificate is verified (a self-signed one is refused until trusted)."""
+"""ATTACH over HTTPS: the server's certificate is verified (a self-signed one is refused until trusted) — in each
+client (Python, Node, the DuckDB CLI: see clients.py)."""
 
 import datetime
 import ipaddress
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import new_connection, sql_string
+from conftest import sql_string
 from openduck_server import LoopbackProxy, OpenDuckServer
 
 
@@ -47,18 +48,18 @@ def https(tmp_path_factory):
     server.cleanup()
 
 
-def test_an_untrusted_certificate_is_refused(https, monkeypatch):
+def test_an_untrusted_certificate_is_refused(https, open_client, monkeypatch):
     server, endpoint, _ = https
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    con = new_connection()
+    con = open_client()
     with pytest.raises(duckdb.Error, match="(?i)certificate"):
         con.execute(f"ATTACH {sql_string(server.attach_path(endpoint=endpoint))} AS cloud")
 
 
-def test_a_trusted_certificate_carries_queries(https, monkeypatch):
+def test_a_trusted_certificate_carries_queries(https, open_client, monkeypatch):
     server, endpoint, cert = https
     monkeypatch.setenv("CURL_CA_BUNDLE", cert)
-    con = new_connection()
+    con = open_client()
     con.execute(f"ATTACH {sql_string(server.attach_path(endpoint=endpoint))} AS cloud")
     assert con.execute("SELECT x FROM cloud.t").fetchall() == [(7,)]
