@@ -50,6 +50,36 @@ describe("remote SQL is sandboxed", () => {
     expect(existsSync(`${outside}.duckdb`)).toBe(false);
   });
 
+  it("applies the session settings a client forwards, and only TimeZone and Calendar", async () => {
+    const sql =
+      "SELECT (TIMESTAMPTZ '2024-01-01 03:00:00+00')::DATE::VARCHAR AS day, date_part('era', TIMESTAMPTZ '2024-01-01 03:00:00+00') AS era";
+    const plain = await client.table("mydb", sql);
+    expect([plain.getChild("day")?.get(0), Number(plain.getChild("era")?.get(0))]).toEqual(["2024-01-01", 1]);
+    const forwarded = await client.table("mydb", sql, {
+      settings: { timezone: "America/New_York", Calendar: "japanese" },
+    });
+    // 22:00 on New Year's Eve in New York; the Reiwa era (236) of the Japanese calendar, whose year 5 it is.
+    expect(forwarded.getChild("day")?.get(0)).toBe("0005-12-31");
+    expect(Number(forwarded.getChild("era")?.get(0))).toBe(236);
+    for (const [settings, message] of [
+      [{ memory_limit: "100GB" }, /session setting "memory_limit" cannot be forwarded/],
+      [{ TimeZone: "Mars/Olympus_Mons" }, /session setting TimeZone: Unknown TimeZone 'Mars\/Olympus_Mons'/],
+    ] as const) {
+      const error = (await client
+        .execute("mydb", "SELECT 1", { settings })
+        .catch((e: unknown) => e)) as ConnectError;
+      expect(error.code).toBe(Code.InvalidArgument);
+      expect(error.rawMessage).toMatch(message);
+    }
+    // The setting lasted one query; SQL still cannot change it.
+    const after = await client.table("mydb", sql);
+    expect(after.getChild("day")?.get(0)).toBe("2024-01-01");
+    const set = (await client
+      .execute("mydb", "SET TimeZone = 'Asia/Tokyo'")
+      .catch((e: unknown) => e)) as ConnectError;
+    expect(set.rawMessage).toMatch(/the configuration has been locked/);
+  });
+
   it("still allows what a query needs: temp tables and variables", async () => {
     const table = await client.table(
       "mydb",

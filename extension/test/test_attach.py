@@ -236,6 +236,24 @@ def test_a_hybrid_statement_scans_remote_tables_with_pushdown(cloud):
     assert "region='EU'" in plan.replace(" ", "")
 
 
+def test_remote_sql_answers_in_the_session_time_zone_and_calendar(cloud, local):
+    query = ("SELECT id, (TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (id) HOUR)::DATE::VARCHAR, "
+             "date_part('era', TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (id) HOUR) FROM {db}sales "
+             "WHERE id < 8 ORDER BY id")
+    try:
+        for con in (cloud, local):
+            con.execute("SET TimeZone = 'America/New_York'")
+            con.execute("SET Calendar = 'japanese'")
+        rows = same_rows(cloud, local, query)
+        # Before 05:00 UTC it is still New Year's Eve in New York; the Japanese calendar counts eras (236: Reiwa).
+        assert [row[1][-5:] for row in rows] == ["12-31"] * 5 + ["01-01"] * 3 and rows[0][2] == 236
+        assert "OPENDUCK_QUERY" in explain(cloud, query.replace("{db}", "cloud."))
+    finally:
+        for con in (cloud, local):
+            con.execute("RESET TimeZone")
+            con.execute("RESET Calendar")
+
+
 def test_statements_that_must_stay_local_do(cloud, local):
     # A macro the remote side does not know, and a parameter: both keep the local plan (and still answer).
     for con in (cloud, local):

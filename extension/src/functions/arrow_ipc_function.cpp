@@ -10,6 +10,7 @@
 #include "duckdb/main/client_context.hpp"
 
 #include <chrono>
+#include <map>
 #include <cstring>
 
 namespace openduck {
@@ -26,21 +27,28 @@ constexpr std::chrono::microseconds COALESCE_WINDOW(500);
 
 enum Column : idx_t { KIND = 0, ROW_COUNT = 1, INFO = 2, IPC = 3 };
 
+//! Named parameters that set a session setting of the inner connection, and the setting each one sets.
+const std::map<string, string> SETTING_PARAMETERS = {{"time_zone", "TimeZone"}, {"calendar", "Calendar"}};
+
 struct ArrowIpcBindData : public TableFunctionData {
 	string sql;
 	idx_t batch_rows = DEFAULT_BATCH_ROWS;
 	idx_t batch_bytes = DEFAULT_BATCH_BYTES;
+	//! Session settings for the inner connection (name, value).
+	vector<std::pair<string, string>> settings;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<ArrowIpcBindData>();
 		copy->sql = sql;
 		copy->batch_rows = batch_rows;
 		copy->batch_bytes = batch_bytes;
+		copy->settings = settings;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
 		auto &other = other_p.Cast<ArrowIpcBindData>();
-		return sql == other.sql && batch_rows == other.batch_rows && batch_bytes == other.batch_bytes;
+		return sql == other.sql && batch_rows == other.batch_rows && batch_bytes == other.batch_bytes &&
+		       settings == other.settings;
 	}
 };
 
@@ -79,6 +87,13 @@ unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &in
 	}
 	result->sql = StringValue::Get(input.inputs[0]);
 	for (auto &entry : input.named_parameters) {
+		auto setting = SETTING_PARAMETERS.find(entry.first);
+		if (setting != SETTING_PARAMETERS.end()) {
+			if (!entry.second.IsNull()) {
+				result->settings.emplace_back(setting->second, StringValue::Get(entry.second));
+			}
+			continue;
+		}
 		auto value = entry.second.IsNull() ? int64_t(0) : entry.second.GetValue<int64_t>();
 		if (value <= 0) {
 			throw BinderException("openduck_arrow_ipc: %s must be a positive number", entry.first);
@@ -105,7 +120,7 @@ unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &in
 unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind_data = input.bind_data->Cast<ArrowIpcBindData>();
 	auto state = make_uniq<ArrowIpcGlobalState>();
-	state->query = make_uniq<InnerQuery>(context, bind_data.sql);
+	state->query = make_uniq<InnerQuery>(context, bind_data.sql, bind_data.settings);
 	return std::move(state);
 }
 
@@ -337,6 +352,9 @@ TableFunction ArrowIpcFunction::GetFunction() {
 	TableFunction function("openduck_arrow_ipc", {LogicalType::VARCHAR}, Execute, Bind, InitGlobal);
 	function.named_parameters["batch_rows"] = LogicalType::BIGINT;
 	function.named_parameters["batch_bytes"] = LogicalType::BIGINT;
+	for (auto &setting : SETTING_PARAMETERS) {
+		function.named_parameters[setting.first] = LogicalType::VARCHAR;
+	}
 	return function;
 }
 

@@ -2,6 +2,7 @@
 
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/main/client_config.hpp"
+#include "duckdb/main/config.hpp"
 #include "duckdb/main/client_data.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/stream_query_result.hpp"
@@ -22,7 +23,32 @@ using namespace duckdb;
 // selective scan) or sits in a blocking operator (sort, aggregate). Tasks that DuckDB's worker threads run for the
 // inner query check the inner context's flag per chunk; Connection::Interrupt() sets it before we unwind.
 
-InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p) : outer(outer_p), sql(std::move(sql_p)) {
+namespace {
+
+//! What `SET name = value` does for an extension's setting (TimeZone and Calendar belong to ICU), without the
+//! configuration lock check.
+void ApplySessionSetting(ClientContext &context, const string &name, const string &value) {
+	auto &config = DBConfig::GetConfig(context);
+	auto option = config.extension_parameters.find(name);
+	if (option == config.extension_parameters.end()) {
+		throw InvalidInputException("the session setting %s is not available on this server", name);
+	}
+	try {
+		auto target = Value(value).CastAs(context, option->second.type);
+		if (option->second.set_function) {
+			option->second.set_function(context, SetScope::SESSION, target);
+		}
+		ClientConfig::GetConfig(context).set_variables[name] = std::move(target);
+	} catch (std::exception &ex) {
+		ErrorData error(ex);
+		throw InvalidInputException("session setting %s: %s", name, error.RawMessage());
+	}
+}
+
+} // namespace
+
+InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p, const vector<std::pair<string, string>> &settings)
+    : outer(outer_p), sql(std::move(sql_p)) {
 	connection = make_uniq<Connection>(DatabaseInstance::GetDatabase(outer));
 	// The SQL was written for the caller's session: unqualified names resolve where they would there (the
 	// caller's USE), not in the instance's default database.
@@ -34,6 +60,9 @@ InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p) : outer(outer_p), s
 	auto &config = ClientConfig::GetConfig(*connection->context);
 	config.enable_progress_bar = true;
 	config.print_progress_bar = false;
+	for (auto &setting : settings) {
+		ApplySessionSetting(*connection->context, setting.first, setting.second);
+	}
 }
 
 InnerQuery::~InnerQuery() {

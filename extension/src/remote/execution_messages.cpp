@@ -87,11 +87,19 @@ std::string ExecuteQueryRequest::Encode() const {
 	if (!snapshot.empty()) {
 		writer.BytesField(3, snapshot);
 	}
-	// inline_limit_bytes has explicit presence: 0 is sent. QueryOptions has no other field, so without it the
-	// message is left out.
+	// inline_limit_bytes has explicit presence: 0 is sent. Without it and settings the message is left out.
+	ProtoWriter query_options;
 	if (options.inline_limit_bytes) {
-		ProtoWriter query_options;
 		query_options.VarintField(1, *options.inline_limit_bytes);
+	}
+	for (auto &setting : options.settings) {
+		// A map entry is a message of key (1) and value (2).
+		ProtoWriter entry;
+		entry.BytesField(1, setting.first);
+		entry.BytesField(2, setting.second);
+		query_options.BytesField(2, entry.Data());
+	}
+	if (!query_options.Data().empty()) {
 		writer.BytesField(4, query_options.Data());
 	}
 	return writer.Data();

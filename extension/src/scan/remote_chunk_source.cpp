@@ -8,8 +8,9 @@ namespace openduck {
 using namespace duckdb;
 
 RemoteChunkSource::RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, string sql_p, string snapshot,
-                                     vector<LogicalType> expected_p)
-    : sql(std::move(sql_p)), expected(std::move(expected_p)), stream(std::move(remote), sql, std::move(snapshot)) {
+                                     vector<LogicalType> expected_p, QueryOptions options)
+    : sql(std::move(sql_p)), expected(std::move(expected_p)),
+      stream(std::move(remote), sql, std::move(snapshot), std::move(options)) {
 }
 
 IpcChunkDecoder &RemoteChunkSource::Decoder(ClientContext &context) {

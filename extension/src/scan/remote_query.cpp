@@ -1,5 +1,6 @@
 #include "scan/remote_query.hpp"
 
+#include "scan/forwarded_settings.hpp"
 #include "scan/remote_chunk_source.hpp"
 
 
@@ -17,10 +18,11 @@ struct RemoteQueryState : public GlobalTableFunctionState {
 	}
 };
 
-unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &, TableFunctionInitInput &input) {
+unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteQueryBindData>();
 	auto state = make_uniq<RemoteQueryState>();
-	state->source = make_uniq<RemoteChunkSource>(bind.remote, bind.sql, bind.snapshot_id, bind.types);
+	state->source = make_uniq<RemoteChunkSource>(bind.remote, bind.sql, bind.snapshot_id, bind.types,
+	                                             ForwardedQueryOptions(context));
 	return std::move(state);
 }
 

@@ -18,8 +18,10 @@ constexpr auto INTERRUPT_POLL = std::chrono::milliseconds(20);
 
 } // namespace
 
-RemoteResultStream::RemoteResultStream(std::shared_ptr<RemoteDatabase> database_p, string sql_p, string snapshot_p)
-    : database(std::move(database_p)), sql(std::move(sql_p)), snapshot(std::move(snapshot_p)) {
+RemoteResultStream::RemoteResultStream(std::shared_ptr<RemoteDatabase> database_p, string sql_p, string snapshot_p,
+                                       QueryOptions options_p)
+    : database(std::move(database_p)), sql(std::move(sql_p)), snapshot(std::move(snapshot_p)),
+      options(std::move(options_p)) {
 	thread = std::thread([this]() { Run(); });
 }
 
@@ -37,6 +39,7 @@ void RemoteResultStream::Run() {
 		request.database = database->Parameters().database;
 		request.sql = sql;
 		request.snapshot = snapshot;
+		request.options = options;
 		auto response = client->ExecuteQuery(request, interrupted);
 		auto complete = response.complete;
 		auto handle = response.handle;

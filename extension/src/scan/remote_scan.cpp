@@ -1,6 +1,7 @@
 #include "scan/remote_scan.hpp"
 
 #include "scan/filter_sql.hpp"
+#include "scan/forwarded_settings.hpp"
 #include "scan/remote_chunk_source.hpp"
 
 #include "duckdb/common/exception.hpp"
@@ -78,7 +79,8 @@ unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFun
 	if (bind.limit.IsValid()) {
 		sql += " LIMIT " + std::to_string(bind.limit.GetIndex());
 	}
-	state->source = make_uniq<RemoteChunkSource>(bind.remote, std::move(sql), bind.snapshot_id, state->types);
+	state->source = make_uniq<RemoteChunkSource>(bind.remote, std::move(sql), bind.snapshot_id, state->types,
+	                                             ForwardedQueryOptions(context));
 	// Filters make the estimate an upper bound; the server's own progress covers the rest.
 	state->estimated_rows = input.filters && !input.filters->filters.empty() ? optional_idx() : bind.estimated_rows;
 	return std::move(state);

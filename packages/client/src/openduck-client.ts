@@ -28,6 +28,8 @@ export interface QueryOptions {
   signal?: AbortSignal;
   /** Largest result the server may answer in one round trip; 0 streams always. */
   inlineLimitBytes?: number;
+  /** Session settings the SQL runs with: TimeZone and Calendar, e.g. `{ TimeZone: "Europe/Berlin" }`. */
+  settings?: Record<string, string>;
   onProgress?: (progress: Progress) => void;
   /** Called once the result is complete. */
   onStatistics?: (statistics: QueryStatistics) => void;
@@ -69,10 +71,12 @@ export class OpenDuckClient {
         database,
         sql,
         snapshot: options.snapshot ?? "",
-        options:
-          options.inlineLimitBytes === undefined
+        options: {
+          ...(options.inlineLimitBytes === undefined
             ? {}
-            : { inlineLimitBytes: BigInt(options.inlineLimitBytes) },
+            : { inlineLimitBytes: BigInt(options.inlineLimitBytes) }),
+          settings: options.settings ?? {},
+        },
       }),
       options.signal ? { signal: options.signal } : {},
     );

@@ -19,6 +19,7 @@ import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./i
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
 import { finishWrite, Sandboxes, type SandboxLimits } from "./sandbox.js";
+import { type SessionSettings, sessionSettings } from "./session-settings.js";
 import { looksLikeWrite } from "./statement-routing.js";
 import type { Worker } from "./worker.js";
 
@@ -157,12 +158,13 @@ export class DuckDBWorker implements Worker {
       rows: request.batchRows || defaultBatch.rows,
       bytes: request.batchBytes || defaultBatch.bytes,
     };
+    const settings = sessionSettings(request.settings);
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#queryTimeoutMs)]);
     try {
       let wrote = looksLikeWrite(request.sql);
       if (!wrote) {
         try {
-          yield* this.#read(request, size, deadline, started);
+          yield* this.#read(request, settings, size, deadline, started);
         } catch (error) {
           const message = error instanceof Error ? error.message : "";
           if (!readOnlyViolation.test(message)) throw error;
@@ -176,7 +178,9 @@ export class DuckDBWorker implements Worker {
             Code.FailedPrecondition,
           );
         }
-        yield* await this.#writes.run(request.database, () => this.#write(request, size, deadline, started));
+        yield* await this.#writes.run(request.database, () =>
+          this.#write(request, settings, size, deadline, started),
+        );
       }
     } catch (error) {
       if (deadline.aborted && !signal.aborted) {
@@ -194,7 +198,13 @@ export class DuckDBWorker implements Worker {
     await this.#sandboxes.close();
   }
 
-  async *#read(request: ExecuteRequest, size: BatchSize, signal: AbortSignal, started: number) {
+  async *#read(
+    request: ExecuteRequest,
+    settings: SessionSettings,
+    size: BatchSize,
+    signal: AbortSignal,
+    started: number,
+  ) {
     const snapshot = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
     const { connection, release } = await this.#open.acquire(
       `${snapshot.database}@${snapshot.id}`,
@@ -214,6 +224,7 @@ export class DuckDBWorker implements Worker {
       for await (const message of this.#run(
         connection,
         request.sql,
+        settings,
         size,
         signal,
         started,
@@ -230,6 +241,7 @@ export class DuckDBWorker implements Worker {
 
   async #write(
     request: ExecuteRequest,
+    settings: SessionSettings,
     size: BatchSize,
     signal: AbortSignal,
     started: number,
@@ -242,7 +254,8 @@ export class DuckDBWorker implements Worker {
         const connection = await IpcConnection.open(instance, request.database);
         try {
           let bytes = 0;
-          for await (const message of this.#run(connection, request.sql, size, signal, started, "", true)) {
+          const messages = this.#run(connection, request.sql, settings, size, signal, started, "", true);
+          for await (const message of messages) {
             if (message.payload.case === "batch") {
               bytes += message.payload.value.ipc.byteLength;
               if (bytes > this.#maxWriteResultBytes) {
@@ -273,6 +286,7 @@ export class DuckDBWorker implements Worker {
   async *#run(
     connection: IpcConnection,
     sql: string,
+    settings: SessionSettings,
     size: BatchSize,
     signal: AbortSignal,
     started: number,
@@ -286,7 +300,7 @@ export class DuckDBWorker implements Worker {
     let bytes = 0;
     let batches = 0;
     try {
-      for await (const row of connection.run(sql, size)) {
+      for await (const row of connection.run(sql, size, settings)) {
         if (row.kind === "end") {
           yield response({
             case: "end",

@@ -7,6 +7,7 @@ import type {
 } from "@duckdb/node-api";
 import { toConnectError } from "./errors.js";
 import { useDatabase } from "./sandbox.js";
+import type { SessionSettings } from "./session-settings.js";
 
 /** One row of the extension's `openduck_arrow_ipc` table function. */
 export type IpcRow =
@@ -66,7 +67,8 @@ export class IpcConnection {
     try {
       await connection.run(useDatabase(database));
       const statement = await connection.prepare(
-        "SELECT kind, row_count, info, ipc FROM openduck_arrow_ipc($1, batch_rows := $2, batch_bytes := $3)",
+        "SELECT kind, row_count, info, ipc FROM openduck_arrow_ipc($1, batch_rows := $2, batch_bytes := $3, " +
+          "time_zone := $4, calendar := $5)",
       );
       return new IpcConnection(connection, statement);
     } catch (error) {
@@ -75,11 +77,18 @@ export class IpcConnection {
     }
   }
 
-  /** Runs SQL; the stream ends with the "end" row, when the connection is idle again. */
-  async *run(sql: string, size: BatchSize): AsyncGenerator<IpcRow> {
+  /**
+   * Runs SQL with the given session settings; the stream ends with the "end"
+   * row, when the connection is idle again.
+   */
+  async *run(sql: string, size: BatchSize, settings: SessionSettings = {}): AsyncGenerator<IpcRow> {
     this.#statement.bindVarchar(1, sql);
     this.#statement.bindBigInt(2, BigInt(size.rows));
     this.#statement.bindBigInt(3, BigInt(size.bytes));
+    for (const [index, value] of [settings.timeZone, settings.calendar].entries()) {
+      if (value === undefined) this.#statement.bindNull(index + 4);
+      else this.#statement.bindVarchar(index + 4, value);
+    }
     const result = await this.#statement.stream();
     for (;;) {
       const chunk = await result.fetchChunk();

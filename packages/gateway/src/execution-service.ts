@@ -55,6 +55,7 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
         database: request.database,
         sql: request.sql,
         snapshot: request.snapshot,
+        settings: request.options?.settings ?? {},
       }),
       signal,
     );
@@ -96,7 +97,12 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
       response.rowCount = rows;
     } else {
       response.handle = handles.issue(
-        { database: request.database, sql: request.sql, snapshotId: header.snapshotId },
+        {
+          database: request.database,
+          sql: request.sql,
+          snapshotId: header.snapshotId,
+          settings: request.options?.settings ?? {},
+        },
         callerToken(context),
       );
       response.handleTtlMs = BigInt(handles.ttlMs);
@@ -114,6 +120,7 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
         database: claims.database,
         sql: claims.sql,
         snapshot: claims.snapshotId,
+        settings: claims.settings,
       }),
       context.signal,
     );

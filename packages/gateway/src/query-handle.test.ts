@@ -2,7 +2,12 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { QueryHandles } from "./query-handle.js";
 
-const claims = { database: "mydb", sql: "SELECT * FROM range(10)", snapshotId: "7" };
+const claims = {
+  database: "mydb",
+  sql: "SELECT * FROM range(10)",
+  snapshotId: "7",
+  settings: { TimeZone: "UTC" },
+};
 
 function codeOf(run: () => unknown): Code | undefined {
   try {

@@ -6,12 +6,15 @@ export interface QueryHandleClaims {
   database: string;
   sql: string;
   snapshotId: string;
+  /** Session settings the query runs with (QueryOptions.settings). */
+  settings: Record<string, string>;
 }
 
 interface Payload {
   db: string;
   sql: string;
   snap: string;
+  set?: Record<string, string>;
   /** Expiry, ms since the epoch. */
   exp: number;
   /** A fingerprint of the caller's token: a handle serves only who started it. */
@@ -40,6 +43,7 @@ export class QueryHandles {
       db: claims.database,
       sql: claims.sql,
       snap: claims.snapshotId,
+      set: claims.settings,
       exp: now + this.ttlMs,
       tok: fingerprint(callerToken),
     };
@@ -69,7 +73,7 @@ export class QueryHandles {
     if (payload.exp < now) {
       throw new ConnectError("query handle expired: run the query again", Code.FailedPrecondition);
     }
-    return { database: payload.db, sql: payload.sql, snapshotId: payload.snap };
+    return { database: payload.db, sql: payload.sql, snapshotId: payload.snap, settings: payload.set ?? {} };
   }
 }
 

@@ -23,7 +23,11 @@ class InnerQuery {
 public:
 	enum class Step { CHUNK, FINISHED, DEADLINE };
 
-	InnerQuery(duckdb::ClientContext &outer, duckdb::string sql);
+	//! `settings` (name, value) apply to the inner connection only, e.g. ("TimeZone", "Europe/Berlin"): the caller's
+	//! session settings, forwarded so the SQL answers as it would there. They are applied as SET would, but also
+	//! under lock_configuration (which the worker's sandbox turns on): the configuration stays locked for SQL.
+	InnerQuery(duckdb::ClientContext &outer, duckdb::string sql,
+	           const duckdb::vector<std::pair<duckdb::string, duckdb::string>> &settings = {});
 	~InnerQuery();
 
 	//! Runs every statement but the last to completion (discarding results) and starts the last one.

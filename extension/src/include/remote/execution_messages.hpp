@@ -21,6 +21,8 @@ struct QueryOptions {
 	//! Largest result, in Arrow IPC bytes, the server may return inline. Unset: the server's default (1 MiB);
 	//! 0: always a handle.
 	std::optional<uint64_t> inline_limit_bytes;
+	//! Session settings the SQL runs with (name, value), e.g. ("TimeZone", "Europe/Berlin").
+	std::vector<std::pair<std::string, std::string>> settings;
 };
 
 struct ExecuteQueryRequest {

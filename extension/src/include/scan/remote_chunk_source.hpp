@@ -17,9 +17,9 @@ class RemoteChunkSource {
 public:
 	//! Starts running `sql` at `snapshot` (empty: the head) right away, on a background thread. With `expected`
 	//! types, rows arrive cast to them where the remote answer differs (an empty result says nothing of its ENUM
-	//! columns' values, for one, and reads back as VARCHAR).
+	//! columns' values, for one, and reads back as VARCHAR). `options` go with the request (session settings).
 	RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, std::string sql, std::string snapshot,
-	                  duckdb::vector<duckdb::LogicalType> expected = {});
+	                  duckdb::vector<duckdb::LogicalType> expected = {}, QueryOptions options = {});
 
 	//! The result's columns (the expected ones if given); the first call waits for the first rows.
 	const duckdb::vector<duckdb::LogicalType> &Types(duckdb::ClientContext &context);

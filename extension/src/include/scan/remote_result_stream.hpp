@@ -21,7 +21,8 @@ namespace openduck {
 
 class RemoteResultStream {
 public:
-	RemoteResultStream(std::shared_ptr<RemoteDatabase> database, std::string sql, std::string snapshot);
+	RemoteResultStream(std::shared_ptr<RemoteDatabase> database, std::string sql, std::string snapshot,
+	                   QueryOptions options);
 	~RemoteResultStream();
 
 	//! Waits for the response header (statement type, snapshot, Arrow schema). Throws the remote error, or an
@@ -41,6 +42,7 @@ private:
 	std::shared_ptr<RemoteDatabase> database;
 	std::string sql;
 	std::string snapshot;
+	QueryOptions options;
 
 	mutable std::mutex lock;
 	std::condition_variable changed;

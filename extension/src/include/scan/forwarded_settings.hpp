@@ -1,0 +1,22 @@
+//===----------------------------------------------------------------------===//
+//                         OpenDuck
+//
+// scan/forwarded_settings.hpp
+//
+// The caller's session settings that change what SQL answers, sent along with remote SQL.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "remote/execution_messages.hpp"
+
+#include "duckdb/main/client_context.hpp"
+
+namespace openduck {
+
+//! Request options carrying the session's TimeZone and Calendar (where ICU defines them), so that remote SQL
+//! answers as it would in this session: `ts::DATE` of a TIMESTAMPTZ, date_trunc, strftime and the like depend on
+//! them. The server applies them to the statement's own connection only.
+QueryOptions ForwardedQueryOptions(duckdb::ClientContext &context);
+
+} // namespace openduck
