@@ -254,6 +254,23 @@ def test_remote_sql_answers_in_the_session_time_zone_and_calendar(cloud, local):
             con.execute("RESET Calendar")
 
 
+@pytest.mark.parametrize("setting", ["default_order = 'DESC'", "integer_division = true",
+                                     "default_null_order = 'NULLS_FIRST'"])
+def test_a_session_setting_that_is_not_forwarded_keeps_statements_local(cloud, local, setting):
+    query = "SELECT amount::INTEGER / 7, tags FROM {db}sales WHERE id < 30 ORDER BY id, tags"
+    assert "OPENDUCK_QUERY" in explain(cloud, query.replace("{db}", "cloud."))
+    name = setting.split(" ")[0]
+    try:
+        for con in (cloud, local):
+            con.execute(f"SET {setting}")
+        same_rows(cloud, local, query)
+        assert "OPENDUCK_QUERY" not in explain(cloud, query.replace("{db}", "cloud."))
+    finally:
+        for con in (cloud, local):
+            con.execute(f"RESET {name}")
+    assert "OPENDUCK_QUERY" in explain(cloud, query.replace("{db}", "cloud."))
+
+
 def test_statements_that_must_stay_local_do(cloud, local):
     # A macro the remote side does not know, and a parameter: both keep the local plan (and still answer).
     for con in (cloud, local):

@@ -1,5 +1,6 @@
 #include "pushdown/statement_pushdown.hpp"
 
+#include "scan/forwarded_settings.hpp"
 #include "scan/remote_query.hpp"
 #include "scan/remote_scan.hpp"
 
@@ -173,6 +174,9 @@ void PushWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	RemoteSource source;
 	FindSource(*root, source);
 	if (!source.pushable || !source.first) {
+		return;
+	}
+	if (ChangedUnforwardedSettings(input.context)) {
 		return;
 	}
 	auto &remote = source.first->remote;

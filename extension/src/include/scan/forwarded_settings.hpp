@@ -19,4 +19,9 @@ namespace openduck {
 //! them. The server applies them to the statement's own connection only.
 QueryOptions ForwardedQueryOptions(duckdb::ClientContext &context);
 
+//! Whether the session changed a setting that alters what SQL answers but is not forwarded (default_order,
+//! default_null_order, default_collation, integer_division, …): then remote SQL would answer differently than the
+//! same SQL here, so whole statements stay local.
+bool ChangedUnforwardedSettings(duckdb::ClientContext &context);
+
 } // namespace openduck
