@@ -66,6 +66,11 @@ class OpenDuckServer:
         self.stop()
         shutil.rmtree(self.data, ignore_errors=True)
 
+    def cpu_seconds(self):
+        """CPU time the server process has used so far (user + system)."""
+        fields = open(f"/proc/{self.process.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def call(self, method, body):
         request = urllib.request.Request(
             f"{self.endpoint}/{method}", data=json.dumps(body).encode(), method="POST",

@@ -360,6 +360,8 @@ def run_interrupted(con, sql, delay):
         "SELECT * FROM range(10000000000) WHERE range = -1",  # a long scan that produces no row
         "SELECT count(*) FROM range(10000000000) WHERE range % 7 = 100",  # a blocking aggregate
         "SELECT * FROM range(100000000) ORDER BY range DESC",  # a blocking sort
+        # A nested-loop join: one chunk takes about a second, so the interrupt must reach the running chunk.
+        "SELECT count(*) FROM range(300000) a, range(300000) b WHERE a.range + b.range = 7",
     ],
 )
 def test_interrupt_stops_inner_query(con, sql):

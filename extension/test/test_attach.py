@@ -207,7 +207,7 @@ def test_a_remote_error_leaves_the_session_usable(cloud):
     # Local work over a remote scan (`one` is a local table).
     "SELECT count(*) FROM cloud.big, one WHERE md5(md5((i + z)::VARCHAR)) = 'x'",
 ])
-def test_interrupt_cancels_a_long_remote_query(big, cloud, query):
+def test_interrupt_cancels_a_long_remote_query(server, big, cloud, query):
     cloud.execute("CREATE TEMP TABLE one AS SELECT 1 AS z")
     timer = threading.Timer(1.0, cloud.interrupt)
     timer.start()
@@ -215,6 +215,11 @@ def test_interrupt_cancels_a_long_remote_query(big, cloud, query):
     with pytest.raises(duckdb.Error, match="nterrupt"):
         cloud.execute(query).fetchall()
     assert time.time() - started < 10
+    # The remote query stopped too: the server is idle (it used 2 threads while the query ran).
+    time.sleep(0.5)
+    before = server.cpu_seconds()
+    time.sleep(1.0)
+    assert server.cpu_seconds() - before < 0.3
     assert cloud.execute("SELECT count(*) FROM cloud.sales").fetchone() == (20000,)
 
 

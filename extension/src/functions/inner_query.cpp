@@ -16,12 +16,11 @@ namespace openduck {
 
 using namespace duckdb;
 
-// Interruption: there is no watchdog thread. This thread runs the inner query's tasks itself through
-// PendingQueryResult/StreamQueryResult::ExecuteTask, and each call executes at most one partial task (a bounded
-// number of chunks) or waits at most Executor::WAIT_TIME (20 ms) for a blocked one, so checking the outer
-// context's interrupted flag between calls bounds the reaction time even while the query produces no rows (a
-// selective scan) or sits in a blocking operator (sort, aggregate). Tasks that DuckDB's worker threads run for the
-// inner query check the inner context's flag per chunk; Connection::Interrupt() sets it before we unwind.
+// Interruption: the calling thread runs the inner query's tasks itself through
+// PendingQueryResult/StreamQueryResult::ExecuteTask and checks the outer context's interrupted flag between calls.
+// One call can take long, though: a partial task runs a bounded number of chunks, and a chunk of a nested-loop join
+// can take a second. So a watchdog thread also passes the outer interrupt on to the inner connection at once
+// (within WATCH_INTERVAL); DuckDB's operators check the inner flag often, on every thread running the query.
 
 namespace {
 
@@ -47,6 +46,9 @@ void ApplySessionSetting(ClientContext &context, const string &name, const strin
 
 } // namespace
 
+//! How often the watchdog looks at the outer context's interrupted flag.
+constexpr auto WATCH_INTERVAL = std::chrono::milliseconds(20);
+
 InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p, const vector<std::pair<string, string>> &settings)
     : outer(outer_p), sql(std::move(sql_p)) {
 	connection = make_uniq<Connection>(DatabaseInstance::GetDatabase(outer));
@@ -63,9 +65,27 @@ InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p, const vector<std::p
 	for (auto &setting : settings) {
 		ApplySessionSetting(*connection->context, setting.first, setting.second);
 	}
+	watchdog = std::thread([this]() { Watch(); });
+}
+
+void InnerQuery::Watch() {
+	std::unique_lock<std::mutex> guard(watch_lock);
+	while (!watch_stop) {
+		if (outer.interrupted) {
+			connection->Interrupt();
+			return;
+		}
+		watch_changed.wait_for(guard, WATCH_INTERVAL);
+	}
 }
 
 InnerQuery::~InnerQuery() {
+	{
+		std::lock_guard<std::mutex> guard(watch_lock);
+		watch_stop = true;
+	}
+	watch_changed.notify_all();
+	watchdog.join();
 	// An unfinished query (LIMIT on the outer query, an error, destruction) is cancelled rather than run to the end:
 	// interrupting first makes worker threads drop its tasks at their next chunk.
 	if (pending || result) {

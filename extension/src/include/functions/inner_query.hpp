@@ -12,6 +12,9 @@
 #include "duckdb/common/progress_bar/progress_bar.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace openduck {
 
@@ -57,6 +60,8 @@ public:
 
 private:
 	void Begin(duckdb::unique_ptr<duckdb::SQLStatement> statement);
+	//! The watchdog thread: interrupts the inner connection as soon as the outer query is interrupted.
+	void Watch();
 	//! Stops the inner query and throws if the outer query was interrupted.
 	void CheckInterrupted();
 	[[noreturn]] static void Rethrow(const duckdb::ErrorData &error);
@@ -71,6 +76,11 @@ private:
 	duckdb::vector<duckdb::string> names;
 	duckdb::StatementType statement_type = duckdb::StatementType::INVALID_STATEMENT;
 	duckdb::StatementReturnType return_type = duckdb::StatementReturnType::NOTHING;
+
+	std::mutex watch_lock;
+	std::condition_variable watch_changed;
+	bool watch_stop = false;
+	std::thread watchdog;
 };
 
 } // namespace openduck
