@@ -106,12 +106,13 @@ class OpenDuckServer:
 
 class LoopbackProxy:
     """A TCP proxy on 127.0.0.1 in front of `target_port`. `wrap` may replace each accepted socket (e.g. by a TLS
-    one); `received` counts the bytes the target sent back."""
+    one); `received` counts the bytes the target sent back, `requests` the OpenDuck requests sent to it."""
 
     def __init__(self, target_port, wrap=None):
         self.target_port = target_port
         self.wrap = wrap
         self.received = 0
+        self.requests = 0
         self.lock = threading.Lock()
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
@@ -139,11 +140,19 @@ class LoopbackProxy:
         self.pipe(client, upstream, False)
 
     def pipe(self, source, target, count):
+        """Copies source to target; counts the bytes coming back (`count`) or the requests going out."""
+        marker = b"POST /openduck."
+        tail = b""
         try:
             while data := source.recv(1 << 16):
-                if count:
-                    with self.lock:
+                with self.lock:
+                    if count:
                         self.received += len(data)
+                    else:
+                        # A request line may straddle two reads; the tail is too short to hold a whole one.
+                        window = tail + data
+                        self.requests += window.count(marker)
+                        tail = window[-(len(marker) - 1):]
                 target.sendall(data)
         except OSError:
             pass

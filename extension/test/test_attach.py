@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from conftest import sql_string
-from openduck_server import OpenDuckServer
+from openduck_server import LoopbackProxy, OpenDuckServer
 
 TOKEN = "attach-test-token"
 
@@ -150,6 +150,30 @@ def test_a_transaction_reads_one_snapshot_and_the_next_sees_new_commits(server, 
     assert con.execute("SELECT n FROM cloud.counter").fetchall() == [(1,)]
     con.execute("COMMIT")
     assert con.execute("SELECT n FROM cloud.counter").fetchall() == [(2,)]
+
+
+def test_a_query_costs_one_request_and_sees_commits_made_before_it(server, open_client, client_kind):
+    table = f"ticks_{client_kind}"
+    server.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT 1 AS n")
+    proxy = LoopbackProxy(server.port)
+    con = open_client()
+    con.execute(f"ATTACH {sql_string(server.attach_path(endpoint=f'http://127.0.0.1:{proxy.port}'))} AS cloud")
+    assert con.execute(f"SELECT n FROM cloud.{table}").fetchall() == [(1,)]
+    before = proxy.requests
+    for _ in range(3):
+        assert con.execute(f"SELECT n FROM cloud.{table}").fetchall() == [(1,)]
+    assert proxy.requests - before == 3
+    # A commit elsewhere: the next query sees it (and reloads the catalog once, for its row estimates).
+    server.execute(f"INSERT INTO {table} VALUES (2)")
+    assert con.execute(f"SELECT n FROM cloud.{table} ORDER BY n").fetchall() == [(1,), (2,)]
+    # A table the query reads changed after it was planned: a clear error, and the next run plans anew.
+    server.execute(f"ALTER TABLE {table} ADD COLUMN note VARCHAR DEFAULT 'new'")
+    with pytest.raises(duckdb.Error, match=f"{table} in OpenDuck database \"shop\" changed .* run it again"):
+        con.execute(f"SELECT * FROM cloud.{table} ORDER BY n").fetchall()
+    assert con.execute(f"SELECT * FROM cloud.{table} ORDER BY n").fetchall() == [(1, "new"), (2, "new")]
+    # A change to another table does not disturb it.
+    server.execute(f"CREATE OR REPLACE TABLE other_{client_kind} AS SELECT 1 AS z")
+    assert con.execute(f"SELECT count(*) FROM cloud.{table}").fetchone() == (2,)
 
 
 def test_time_travel_by_snapshot_name_is_read_only(server, open_client, client_kind):

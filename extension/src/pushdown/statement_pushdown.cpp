@@ -3,6 +3,7 @@
 #include "scan/forwarded_settings.hpp"
 #include "scan/remote_query.hpp"
 #include "scan/remote_scan.hpp"
+#include "storage/openduck_transaction.hpp"
 
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/main/client_context.hpp"
@@ -19,6 +20,8 @@
 #include "duckdb/planner/binder.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 
+#include <unordered_map>
+
 namespace openduck {
 
 using namespace duckdb;
@@ -29,6 +32,8 @@ namespace {
 struct RemoteSource {
 	optional_ptr<RemoteScanBindData> first;
 	bool pushable = true;
+	//! Every remote table read ("schema.table").
+	vector<string> tables;
 };
 
 void FindSource(LogicalOperator &op, RemoteSource &source) {
@@ -45,6 +50,7 @@ void FindSource(LogicalOperator &op, RemoteSource &source) {
 			return;
 		}
 		source.first = &bind;
+		source.tables.push_back(bind.schema + "." + bind.table);
 		break;
 	}
 	case LogicalOperatorType::LOGICAL_INSERT:
@@ -168,25 +174,28 @@ string RemoteSql(ClientContext &context, const string &catalog_name, bool explai
 	return writer.ok ? select.ToString() : string();
 }
 
-void PushWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
+//! Replaces the plan by one openduck_query when the whole statement can run remotely; true if it did.
+bool PushWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
 	bool explain = plan->type == LogicalOperatorType::LOGICAL_EXPLAIN;
 	auto &root = explain ? plan->children[0] : plan;
 	RemoteSource source;
 	FindSource(*root, source);
 	if (!source.pushable || !source.first) {
-		return;
+		return false;
 	}
 	if (ChangedUnforwardedSettings(input.context)) {
-		return;
+		return false;
 	}
 	auto &remote = source.first->remote;
 	auto sql = RemoteSql(input.context, source.first->catalog_name, explain);
 	if (sql.empty()) {
-		return;
+		return false;
 	}
 	root->ResolveOperatorTypes();
 	auto bind = make_uniq<RemoteQueryBindData>();
 	bind->remote = remote;
+	bind->catalog = source.first->catalog;
+	bind->tables = std::move(source.tables);
 	bind->snapshot_id = source.first->snapshot_id;
 	bind->sql = std::move(sql);
 	bind->types = root->types;
@@ -202,13 +211,46 @@ void PushWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	}
 	get->ResolveOperatorTypes();
 	root = std::move(get);
+	return true;
+}
+
+//! The tables each attached database's scans read ("schema.table", one per scan).
+void CollectScans(LogicalOperator &op, std::unordered_map<Catalog *, vector<string>> &scans) {
+	if (op.type == LogicalOperatorType::LOGICAL_GET) {
+		auto &get = op.Cast<LogicalGet>();
+		if (get.function.name == "openduck_scan" && get.bind_data) {
+			auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+			scans[bind.catalog].push_back(bind.schema + "." + bind.table);
+		}
+	}
+	for (auto &child : op.children) {
+		CollectScans(*child, scans);
+	}
+}
+
+//! A transaction's first remote read settles its snapshot (OpenDuckTransaction). When a statement reads one
+//! attached database through several scans, they start together, so the snapshot is settled before.
+void SettleSharedSnapshots(ClientContext &context, LogicalOperator &plan) {
+	std::unordered_map<Catalog *, vector<string>> scans;
+	CollectScans(plan, scans);
+	for (auto &entry : scans) {
+		if (entry.second.size() > 1) {
+			OpenDuckTransaction::Get(context, *entry.first).ResolveNow(context, entry.second);
+		}
+	}
+}
+
+void PlanRemoteWork(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
+	if (!PushWholeStatement(input, plan)) {
+		SettleSharedSnapshots(input.context, *plan);
+	}
 }
 
 } // namespace
 
 OptimizerExtension StatementPushdown::GetExtension() {
 	OptimizerExtension extension;
-	extension.pre_optimize_function = PushWholeStatement;
+	extension.pre_optimize_function = PlanRemoteWork;
 	return extension;
 }
 

@@ -13,11 +13,29 @@ RemoteChunkSource::RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, str
       stream(std::move(remote), sql, std::move(snapshot), std::move(options)) {
 }
 
+RemoteChunkSource::~RemoteChunkSource() {
+	if (abandon) {
+		abandon();
+	}
+}
+
+void RemoteChunkSource::OnSnapshot(std::function<void(ClientContext &, const string &)> resolve_p,
+                                   std::function<void()> abandon_p) {
+	resolve = std::move(resolve_p);
+	abandon = std::move(abandon_p);
+}
+
 IpcChunkDecoder &RemoteChunkSource::Decoder(ClientContext &context) {
 	if (decoder) {
 		return *decoder;
 	}
 	auto &header = stream.Header(context);
+	if (resolve) {
+		auto settle = std::move(resolve);
+		resolve = nullptr;
+		abandon = nullptr;
+		settle(context, header.snapshot_id);
+	}
 	if (header.arrow_schema.empty()) {
 		throw IOException("openduck: the server answered \"%s\" without rows", sql);
 	}

@@ -2,6 +2,7 @@
 
 #include "scan/forwarded_settings.hpp"
 #include "scan/remote_chunk_source.hpp"
+#include "storage/openduck_transaction.hpp"
 
 
 namespace openduck {
@@ -21,8 +22,8 @@ struct RemoteQueryState : public GlobalTableFunctionState {
 unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteQueryBindData>();
 	auto state = make_uniq<RemoteQueryState>();
-	state->source = make_uniq<RemoteChunkSource>(bind.remote, bind.sql, bind.snapshot_id, bind.types,
-	                                             ForwardedQueryOptions(context));
+	state->source = OpenDuckTransaction::Get(context, *bind.catalog)
+	                    .Read(context, bind.sql, bind.types, ForwardedQueryOptions(context), bind.tables);
 	return std::move(state);
 }
 
@@ -38,7 +39,7 @@ InsertionOrderPreservingMap<string> ToString(TableFunctionToStringInput &input) 
 	auto &bind = input.bind_data->Cast<RemoteQueryBindData>();
 	InsertionOrderPreservingMap<string> result;
 	result["Remote"] = bind.remote->Parameters().Describe();
-	result["Snapshot"] = bind.snapshot_id;
+	result["Planned at snapshot"] = bind.snapshot_id;
 	result["Remote SQL"] = bind.sql;
 	return result;
 }

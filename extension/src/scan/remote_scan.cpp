@@ -3,6 +3,7 @@
 #include "scan/filter_sql.hpp"
 #include "scan/forwarded_settings.hpp"
 #include "scan/remote_chunk_source.hpp"
+#include "storage/openduck_transaction.hpp"
 
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/string_util.hpp"
@@ -79,8 +80,9 @@ unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFun
 	if (bind.limit.IsValid()) {
 		sql += " LIMIT " + std::to_string(bind.limit.GetIndex());
 	}
-	state->source = make_uniq<RemoteChunkSource>(bind.remote, std::move(sql), bind.snapshot_id, state->types,
-	                                             ForwardedQueryOptions(context));
+	state->source = OpenDuckTransaction::Get(context, *bind.catalog)
+	                    .Read(context, std::move(sql), state->types, ForwardedQueryOptions(context),
+	                          {bind.schema + "." + bind.table});
 	// Filters make the estimate an upper bound; the server's own progress covers the rest.
 	state->estimated_rows = input.filters && !input.filters->filters.empty() ? optional_idx() : bind.estimated_rows;
 	return std::move(state);
@@ -126,7 +128,7 @@ InsertionOrderPreservingMap<string> ToString(TableFunctionToStringInput &input) 
 	InsertionOrderPreservingMap<string> result;
 	result["Remote"] = bind.remote->Parameters().Describe();
 	result["Table"] = bind.schema + "." + bind.table;
-	result["Snapshot"] = bind.snapshot_id;
+	result["Planned at snapshot"] = bind.snapshot_id;
 	return result;
 }
 

@@ -18,24 +18,22 @@ OpenDuckCatalog::OpenDuckCatalog(AttachedDatabase &db, std::shared_ptr<RemoteDat
 void OpenDuckCatalog::Initialize(bool) {
 }
 
-std::shared_ptr<SnapshotCatalog> OpenDuckCatalog::CurrentSnapshot(ClientContext &context) {
+std::shared_ptr<SnapshotCatalog> OpenDuckCatalog::BindingSnapshot(ClientContext &context, bool &settled) {
 	auto &pinned = remote->Parameters().snapshot;
-	string snapshot_id;
 	{
 		std::lock_guard<std::mutex> guard(lock);
-		if (latest && !pinned.empty()) {
+		if (latest) {
+			settled = !pinned.empty();
 			return latest;
 		}
 	}
-	if (pinned.empty()) {
-		// Which snapshot is the head now: the answer to any query says.
-		snapshot_id = remote->Fetch(context, "SELECT 1", "").snapshot_id;
-		std::lock_guard<std::mutex> guard(lock);
-		if (latest && latest->SnapshotId() == snapshot_id) {
-			return latest;
-		}
-	}
-	auto loaded = SnapshotCatalog::Load(context, *this, *remote, pinned.empty() ? snapshot_id : pinned);
+	// The first transaction: the catalog at the pinned snapshot or at the head (an empty snapshot reads the head).
+	settled = true;
+	return LoadSnapshot(context, pinned);
+}
+
+std::shared_ptr<SnapshotCatalog> OpenDuckCatalog::LoadSnapshot(ClientContext &context, const string &snapshot_id) {
+	auto loaded = SnapshotCatalog::Load(context, *this, *remote, snapshot_id);
 	std::lock_guard<std::mutex> guard(lock);
 	latest = loaded;
 	return loaded;

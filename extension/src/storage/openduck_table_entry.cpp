@@ -22,6 +22,7 @@ unique_ptr<BaseStatistics> OpenDuckTableEntry::GetStatistics(ClientContext &, co
 TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &, unique_ptr<FunctionData> &bind_data) {
 	auto data = make_uniq<RemoteScanBindData>();
 	data->remote = remote;
+	data->catalog = &catalog;
 	data->snapshot_id = snapshot_id;
 	data->catalog_name = catalog.GetName();
 	data->schema = schema.name;

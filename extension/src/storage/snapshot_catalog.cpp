@@ -69,6 +69,12 @@ std::shared_ptr<SnapshotCatalog> SnapshotCatalog::Load(ClientContext &context, C
 			}
 			auto table = chunk.GetValue(2, row).ToString();
 			auto key = schema + "." + table;
+			auto &signature = result->signatures[key];
+			for (idx_t column : {0, 3, 4, 5, 6}) {
+				signature += chunk.GetValue(column, row).ToString();
+				signature += '\x1f';
+			}
+			signature += '\x1e';
 			if (kind == "key") {
 				keys[key].push_back(chunk.GetValue(3, row).ToString());
 				continue;
@@ -119,6 +125,18 @@ std::shared_ptr<SnapshotCatalog> SnapshotCatalog::Load(ClientContext &context, C
 		                                  definition.estimated_rows, remote.shared_from_this(), result->snapshot_id));
 	}
 	return result;
+}
+
+bool SnapshotCatalog::SameTables(const SnapshotCatalog &other, const vector<string> &names) const {
+	for (auto &name : names) {
+		auto mine = signatures.find(name);
+		auto theirs = other.signatures.find(name);
+		auto found = mine != signatures.end();
+		if (found != (theirs != other.signatures.end()) || (found && mine->second != theirs->second)) {
+			return false;
+		}
+	}
+	return true;
 }
 
 optional_ptr<OpenDuckSchemaEntry> SnapshotCatalog::GetSchema(const string &name) {

@@ -35,6 +35,11 @@ public:
 	}
 	//! Percentage done as the server reports it, or -1 when unknown.
 	double Progress() const;
+	//! For a read at the head that settles a transaction's snapshot: `resolve` runs with the snapshot the answer
+	//! read before any row is handed out; `abandon` runs instead if no answer came.
+	void OnSnapshot(std::function<void(duckdb::ClientContext &, const std::string &)> resolve,
+	                std::function<void()> abandon);
+	~RemoteChunkSource();
 
 private:
 	IpcChunkDecoder &Decoder(duckdb::ClientContext &context);
@@ -46,6 +51,8 @@ private:
 	//! Rows as received, when they need a cast into the expected types.
 	duckdb::unique_ptr<duckdb::DataChunk> received;
 	bool done = false;
+	std::function<void(duckdb::ClientContext &, const std::string &)> resolve;
+	std::function<void()> abandon;
 };
 
 } // namespace openduck

@@ -17,7 +17,11 @@ namespace openduck {
 
 struct RemoteQueryBindData : public duckdb::TableFunctionData {
 	std::shared_ptr<RemoteDatabase> remote;
+	//! The catalog the statement was planned with, and the snapshot it describes (it runs at the transaction's).
+	duckdb::Catalog *catalog = nullptr;
 	std::string snapshot_id;
+	//! The remote tables the statement reads ("schema.table").
+	duckdb::vector<std::string> tables;
 	std::string sql;
 	//! The types the local plan promised; the remote answer is cast to them where it differs.
 	duckdb::vector<duckdb::LogicalType> types;

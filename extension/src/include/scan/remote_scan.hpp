@@ -17,6 +17,8 @@ namespace openduck {
 
 struct RemoteScanBindData : public duckdb::TableFunctionData {
 	std::shared_ptr<RemoteDatabase> remote;
+	//! The catalog the scan was planned with, and the snapshot it describes (reads happen at the transaction's).
+	duckdb::Catalog *catalog = nullptr;
 	std::string snapshot_id;
 	//! The name the remote database is attached under.
 	std::string catalog_name;

@@ -23,9 +23,12 @@ public:
 		return *remote;
 	}
 
-	//! The catalog at the snapshot a new transaction reads: the attach's pinned snapshot, or the head as it is now.
-	//! Entries are loaded once per snapshot; a transaction at an unchanged head costs one small round trip.
-	std::shared_ptr<SnapshotCatalog> CurrentSnapshot(duckdb::ClientContext &context);
+	//! The catalog a new transaction binds against: the attach's pinned snapshot (`settled`: the transaction reads
+	//! it), else the catalog loaded last (`settled` false: the transaction's first read settles its snapshot, see
+	//! OpenDuckTransaction), else the head's, loaded now (`settled`). Entries are loaded once per snapshot.
+	std::shared_ptr<SnapshotCatalog> BindingSnapshot(duckdb::ClientContext &context, bool &settled);
+	//! Loads the catalog at `snapshot_id`; new transactions bind against it from now on.
+	std::shared_ptr<SnapshotCatalog> LoadSnapshot(duckdb::ClientContext &context, const std::string &snapshot_id);
 
 	void Initialize(bool load_builtin) override;
 	std::string GetCatalogType() override {

@@ -23,11 +23,16 @@ public:
 	const std::string &SnapshotId() const {
 		return snapshot_id;
 	}
+	//! Whether the tables and views `names` ("schema.table") are the same in `other`: columns, types and
+	//! constraints (row estimates aside), or missing in both.
+	bool SameTables(const SnapshotCatalog &other, const duckdb::vector<std::string> &names) const;
 	duckdb::optional_ptr<OpenDuckSchemaEntry> GetSchema(const std::string &name);
 	void Scan(const std::function<void(duckdb::SchemaCatalogEntry &)> &callback);
 
 private:
 	std::string snapshot_id;
+	//! Per "schema.table": the catalog query's rows about it without the row estimate, as text.
+	duckdb::case_insensitive_map_t<std::string> signatures;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckSchemaEntry>> schemas;
 };
 
