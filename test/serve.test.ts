@@ -57,6 +57,34 @@ describe("openduck serve", () => {
     expect(table.getChild("answer")?.toArray()).toEqual(Int32Array.of(42));
   });
 
+  it("gives browsers CORS headers, and other clients none", async () => {
+    const url = `${server.url}/openduck.v1.ExecutionService/ExecuteQuery`;
+    const preflight = await fetch(url, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toMatch(/authorization/);
+    const body = JSON.stringify({ database: "mydb", sql: "SELECT 1" });
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    const browser = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, origin: "https://app.example" },
+      body,
+    });
+    expect(browser.headers.get("access-control-allow-origin")).toBe("*");
+    expect(browser.headers.get("access-control-expose-headers")).toMatch(/grpc-status/);
+    const plain = await fetch(url, { method: "POST", headers, body });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    expect((await fetch(`${server.url}/health`)).headers.get("access-control-allow-origin")).toBe("*");
+  });
+
   it("refuses a missing or wrong token with unauthenticated, and keeps serving", async () => {
     for (const authorization of [undefined, "Bearer wrong-token", "Basic abc"]) {
       const response = await executeQuery({ database: "mydb", sql: "SELECT 1" }, authorization);

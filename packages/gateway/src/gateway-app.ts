@@ -49,7 +49,12 @@ const corsOptions = {
  */
 export function createGatewayApp(options: GatewayAppOptions): Hono {
   const app = new Hono();
-  app.use(cors(corsOptions));
+  const allowBrowsers = cors(corsOptions);
+  // Only browsers need CORS headers, and they always say where they come from; other clients (the extension, the
+  // CLI, servers) are spared the bytes on every answer. GET answers keep them, since a cache may serve them to anyone.
+  app.use((c, next) =>
+    c.req.method === "GET" || c.req.header("origin") !== undefined ? allowBrowsers(c, next) : next(),
+  );
   app.get("/health", (c) =>
     c.json({
       status: "ok",
