@@ -8,8 +8,9 @@ import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendServers, testStorage } from "./support/storage-backends.js";
 
-/** Wraps the real worker to observe when DuckDB's execution really ended. */
+/** Wraps the real worker to observe how often DuckDB executed and when an execution really ended. */
 class ObservedWorker implements Worker {
+  started = 0;
   ended: { at: number; error: unknown }[] = [];
   readonly #inner: Worker;
 
@@ -19,6 +20,7 @@ class ObservedWorker implements Worker {
 
   async *execute(request: ExecuteRequest, signal: AbortSignal): AsyncGenerator<ExecuteResponse> {
     let error: unknown;
+    this.started++;
     try {
       yield* this.#inner.execute(request, signal);
     } catch (caught) {
@@ -47,6 +49,7 @@ beforeAll(async () => {
     acceptsToken: (presented) => presented === token,
     secret: "secret",
     version: "test",
+    keepResultsMs: 1500,
   });
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise((resolve) => server.once("listening", resolve));
@@ -97,5 +100,28 @@ describe.each(["connect", "grpc-web"] as const)("abandoning a query over %s", (p
     controller.abort();
     await expect(query).rejects.toThrow();
     expect(await endedAfter(aborted)).toBeLessThan(1000);
+  });
+});
+
+describe("a result larger than the inline limit", () => {
+  const client = () => new OpenDuckClient({ endpoint, token });
+
+  it("runs once: StreamResults continues the read ExecuteQuery started", async () => {
+    const before = observed.started;
+    const table = await client().table("mydb", "SELECT range AS i FROM range(3000000) ORDER BY range DESC");
+    expect(table.numRows).toBe(3000000);
+    expect(table.getChild("i")?.get(0)).toBe(2999999n);
+    expect(observed.started - before).toBe(1);
+  });
+
+  it("stops the paused read when nobody streams its handle", async () => {
+    const response = await client().execute(
+      "mydb",
+      "SELECT range AS i FROM range(3000000) ORDER BY range DESC",
+    );
+    expect(response.complete).toBe(false);
+    expect(response.handle.byteLength).toBeGreaterThan(0);
+    const paused = performance.now();
+    expect(await endedAfter(paused)).toBeGreaterThan(1000);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Worker } from "@openduck/engine";
@@ -6,6 +7,7 @@ import {
   type ExecuteQueryResponse,
   ExecuteQueryResponseSchema,
   ExecuteRequestSchema,
+  type ExecuteResponse,
   type ExecutionService,
   type Header,
   type StreamResultsRequest,
@@ -14,12 +16,15 @@ import {
 } from "@openduck/protocol";
 import { bearerToken } from "./bearer-auth.js";
 import type { QueryHandles } from "./query-handle.js";
+import { SuspendedResults } from "./suspended-results.js";
 
 export interface ExecutionServiceOptions {
   worker: Worker;
   handles: QueryHandles;
   /** Inline limit when the client sets none. */
   defaultInlineLimitBytes: number;
+  /** Reads kept running between ExecuteQuery and StreamResults. */
+  suspended?: SuspendedResults;
 }
 
 function callerToken(context: HandlerContext): string {
@@ -32,14 +37,25 @@ function requireText(value: string, field: string): void {
   }
 }
 
+/** Aborts `stop` when the call's signal aborts, until the returned function is called. */
+function forwardAbort(signal: AbortSignal, stop: AbortController): () => void {
+  const forward = () => stop.abort(signal.reason);
+  if (signal.aborted) forward();
+  signal.addEventListener("abort", forward, { once: true });
+  return () => signal.removeEventListener("abort", forward);
+}
+
 /**
  * The public ExecutionService over a worker. ExecuteQuery answers small
- * results inline; a larger read stops early and hands back a signed handle,
- * and StreamResults runs the query again at the pinned snapshot, streaming
- * it with the worker's backpressure.
+ * results inline; a larger read stops early and hands back a signed handle.
+ * The read stays paused on this instance for a while, and StreamResults
+ * continues it; on another instance, or later, StreamResults runs the query
+ * again at the pinned snapshot. Either way it streams with the worker's
+ * backpressure.
  */
 export function executionService(options: ExecutionServiceOptions): ServiceImpl<typeof ExecutionService> {
   const { worker, handles } = options;
+  const suspended = options.suspended ?? new SuspendedResults();
 
   async function executeQuery(
     request: ExecuteQueryRequest,
@@ -48,31 +64,47 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
     requireText(request.database, "database");
     requireText(request.sql, "sql");
     const limit = Number(request.options?.inlineLimitBytes ?? BigInt(options.defaultInlineLimitBytes));
+    const settings = request.options?.settings ?? {};
+    // Not the call's signal itself: a read that outgrows the limit outlives this call.
     const stop = new AbortController();
-    const signal = AbortSignal.any([context.signal, stop.signal]);
-    const execution = worker.execute(
-      create(ExecuteRequestSchema, {
-        database: request.database,
-        sql: request.sql,
-        snapshot: request.snapshot,
-        settings: request.options?.settings ?? {},
-      }),
-      signal,
-    );
+    const unforward = forwardAbort(context.signal, stop);
+    const rest = worker
+      .execute(
+        create(ExecuteRequestSchema, {
+          database: request.database,
+          sql: request.sql,
+          snapshot: request.snapshot,
+          settings,
+        }),
+        stop.signal,
+      )
+      [Symbol.asyncIterator]();
     let header: Header | undefined;
+    const received: ExecuteResponse[] = [];
     const batches: Uint8Array[] = [];
     let bytes = 0;
     let rows = 0n;
+    let paused = false;
     const response = create(ExecuteQueryResponseSchema, {});
     try {
-      for await (const message of execution) {
+      for (;;) {
+        const next = await rest.next();
+        if (next.done) break;
+        const message = next.value;
+        received.push(message);
         const { payload } = message;
         if (payload.case === "header") {
           header = payload.value;
-          if (limit === 0 && !header.write) break;
+          if (limit === 0 && !header.write) {
+            paused = true;
+            break;
+          }
         } else if (payload.case === "batch") {
           bytes += payload.value.ipc.byteLength;
-          if (bytes > limit && !header?.write) break;
+          if (bytes > limit && !header?.write) {
+            paused = true;
+            break;
+          }
           batches.push(payload.value.ipc);
           rows += payload.value.rowCount;
         } else if (payload.case === "end") {
@@ -81,10 +113,14 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
           response.statistics = payload.value.statistics;
         }
       }
-    } finally {
+    } catch (error) {
       stop.abort();
+      throw error;
+    } finally {
+      unforward();
     }
     if (header === undefined) {
+      stop.abort();
       throw new ConnectError("the worker ended the query without a result header", Code.Internal);
     }
     response.snapshotId = header.snapshotId;
@@ -96,13 +132,10 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
       response.arrowBatches = concat(batches, bytes);
       response.rowCount = rows;
     } else {
+      const run = paused ? randomUUID() : "";
+      if (paused) suspended.keep(run, { received, rest, stop });
       response.handle = handles.issue(
-        {
-          database: request.database,
-          sql: request.sql,
-          snapshotId: header.snapshotId,
-          settings: request.options?.settings ?? {},
-        },
+        { database: request.database, sql: request.sql, snapshotId: header.snapshotId, settings, run },
         callerToken(context),
       );
       response.handleTtlMs = BigInt(handles.ttlMs);
@@ -115,40 +148,61 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
     context: HandlerContext,
   ): AsyncGenerator<StreamResultsResponse> {
     const claims = handles.verify(request.handle, callerToken(context));
-    const execution = worker.execute(
-      create(ExecuteRequestSchema, {
-        database: claims.database,
-        sql: claims.sql,
-        snapshot: claims.snapshotId,
-        settings: claims.settings,
-      }),
-      context.signal,
-    );
-    for await (const { payload } of execution) {
-      switch (payload.case) {
-        case "header":
-          yield create(StreamResultsResponseSchema, {
-            payload: { case: "arrowSchema", value: payload.value.arrowSchema },
-          });
-          break;
-        case "batch":
-          yield create(StreamResultsResponseSchema, { payload: { case: "batch", value: payload.value } });
-          break;
-        case "progress":
-          yield create(StreamResultsResponseSchema, { payload: { case: "progress", value: payload.value } });
-          break;
-        case "end":
-          if (payload.value.statistics !== undefined) {
-            yield create(StreamResultsResponseSchema, {
-              payload: { case: "statistics", value: payload.value.statistics },
-            });
-          }
-          break;
+    const kept = claims.run === "" ? undefined : suspended.take(claims.run);
+    const stop = kept?.stop ?? new AbortController();
+    const unforward = forwardAbort(context.signal, stop);
+    const rest =
+      kept?.rest ??
+      worker
+        .execute(
+          create(ExecuteRequestSchema, {
+            database: claims.database,
+            sql: claims.sql,
+            snapshot: claims.snapshotId,
+            settings: claims.settings,
+          }),
+          stop.signal,
+        )
+        [Symbol.asyncIterator]();
+    try {
+      for (const message of kept?.received ?? []) yield* toStreamResponses(message);
+      for (;;) {
+        const next = await rest.next();
+        if (next.done) break;
+        yield* toStreamResponses(next.value);
       }
+    } finally {
+      unforward();
+      stop.abort();
+      await rest.return?.();
     }
   }
 
   return { executeQuery, streamResults };
+}
+
+/** A worker message as StreamResults messages. */
+function* toStreamResponses({ payload }: ExecuteResponse): Generator<StreamResultsResponse> {
+  switch (payload.case) {
+    case "header":
+      yield create(StreamResultsResponseSchema, {
+        payload: { case: "arrowSchema", value: payload.value.arrowSchema },
+      });
+      break;
+    case "batch":
+      yield create(StreamResultsResponseSchema, { payload: { case: "batch", value: payload.value } });
+      break;
+    case "progress":
+      yield create(StreamResultsResponseSchema, { payload: { case: "progress", value: payload.value } });
+      break;
+    case "end":
+      if (payload.value.statistics !== undefined) {
+        yield create(StreamResultsResponseSchema, {
+          payload: { case: "statistics", value: payload.value.statistics },
+        });
+      }
+      break;
+  }
 }
 
 function concat(parts: Uint8Array[], length: number): Uint8Array {

@@ -7,6 +7,7 @@ import { bearerAuth, secretsMatch } from "./bearer-auth.js";
 import { mountConnectRoutes } from "./connect-routes.js";
 import { executionService } from "./execution-service.js";
 import { QueryHandles } from "./query-handle.js";
+import { SuspendedResults } from "./suspended-results.js";
 import type { WorkerRegistry } from "./worker-registry.js";
 
 export interface GatewayAppOptions {
@@ -21,6 +22,8 @@ export interface GatewayAppOptions {
   /** When set (the gateway runs with its storage), AdminService is served to holders of the secret. */
   administration?: Administration;
   defaultInlineLimitBytes?: number;
+  /** How long a read answered with a handle stays running for its StreamResults (30 s). */
+  keepResultsMs?: number;
   /** Largest request message accepted. */
   maxRequestBytes?: number;
   version: string;
@@ -73,6 +76,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
           worker: options.worker,
           handles: new QueryHandles(options.secret),
           defaultInlineLimitBytes: options.defaultInlineLimitBytes ?? 1024 * 1024,
+          suspended: new SuspendedResults(options.keepResultsMs),
         }),
       ),
     { interceptors: [bearerAuth(options.acceptsToken)], readMaxBytes },

@@ -7,6 +7,7 @@ const claims = {
   sql: "SELECT * FROM range(10)",
   snapshotId: "7",
   settings: { TimeZone: "UTC" },
+  run: "5f0c1a52-2c53-4b8e-9d0e-0c1d2e3f4a5b",
 };
 
 function codeOf(run: () => unknown): Code | undefined {

@@ -8,6 +8,8 @@ export interface QueryHandleClaims {
   snapshotId: string;
   /** Session settings the query runs with (QueryOptions.settings). */
   settings: Record<string, string>;
+  /** The read kept running on the issuing instance (SuspendedResults), or "". */
+  run: string;
 }
 
 interface Payload {
@@ -15,6 +17,7 @@ interface Payload {
   sql: string;
   snap: string;
   set?: Record<string, string>;
+  run?: string;
   /** Expiry, ms since the epoch. */
   exp: number;
   /** A fingerprint of the caller's token: a handle serves only who started it. */
@@ -44,6 +47,7 @@ export class QueryHandles {
       sql: claims.sql,
       snap: claims.snapshotId,
       set: claims.settings,
+      run: claims.run,
       exp: now + this.ttlMs,
       tok: fingerprint(callerToken),
     };
@@ -73,7 +77,13 @@ export class QueryHandles {
     if (payload.exp < now) {
       throw new ConnectError("query handle expired: run the query again", Code.FailedPrecondition);
     }
-    return { database: payload.db, sql: payload.sql, snapshotId: payload.snap, settings: payload.set ?? {} };
+    return {
+      database: payload.db,
+      sql: payload.sql,
+      snapshotId: payload.snap,
+      settings: payload.set ?? {},
+      run: payload.run ?? "",
+    };
   }
 }
 

@@ -411,9 +411,11 @@ export const ResultKindSchema: GenEnum<ResultKind> = /*@__PURE__*/
 
 /**
  * ExecutionService runs SQL. Every call is independent: no server instance
- * keeps state between calls. A query whose result does not fit inline is
+ * needs state between calls. A query whose result does not fit inline is
  * continued with StreamResults using the signed, self-describing handle that
- * ExecuteQuery returned.
+ * ExecuteQuery returned. The instance that issued the handle keeps the query
+ * running (paused) for a short while, so StreamResults there continues it;
+ * any other instance, or a later call, runs it again from the handle.
  *
  * @generated from service openduck.v1.ExecutionService
  */
