@@ -26,7 +26,7 @@ from openduck_server import LoopbackProxy, OpenDuckServer  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 SCALE = 0.1 if QUICK else 1
-RUNS = 1 if QUICK else 3
+RUNS = 1 if QUICK else 5
 EXTENSION = os.path.join(ROOT, "extension", "build", "release", "openduck.duckdb_extension")
 TPCH = os.path.join(sysconfig.get_paths()["purelib"], "duckdb_ext", "extensions", "v1.4.4", "linux_amd64",
                     "tpch.duckdb_extension")
