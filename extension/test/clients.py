@@ -196,6 +196,7 @@ class CliClient:
                                         env={**os.environ, "TERM": "dumb"})
         os.close(slave)
         self.output = ""
+        self.closed = False
         self.changed = threading.Condition()
         self.markers = 0
         threading.Thread(target=self.read, daemon=True).start()
@@ -215,8 +216,6 @@ class CliClient:
                     return
                 self.output += data.decode(errors="replace")
                 self.changed.notify_all()
-
-    closed = False
 
     def command(self, text):
         """Sends `text` and returns everything the CLI wrote until the marker that follows it."""

@@ -2,6 +2,8 @@
 
 #include "duckdb/common/string_util.hpp"
 
+#include <algorithm>
+
 namespace openduck {
 
 using namespace duckdb;
@@ -18,27 +20,25 @@ QueryOptions ForwardedQueryOptions(ClientContext &context) {
 }
 
 bool ChangedUnforwardedSettings(ClientContext &context) {
-	// Each setting with its default, as DuckDB prints it (the server runs with the defaults); default_order prints
+	// Each setting with its default as DuckDB prints it (the server runs with the defaults); default_order prints
 	// ASCENDING until set, ASC after.
-	static const std::pair<const char *, const char *> DEFAULTS[] = {
-	    {"default_order", "ascending"},
-	    {"default_order", "asc"},
-	    {"default_null_order", "nulls_last"},
-	    {"default_collation", ""},
-	    {"integer_division", "false"},
-	    {"order_by_non_integer_literal", "false"},
-	    {"ieee_floating_point_ops", "true"},
-	    {"scalar_subquery_error_on_multiple_rows", "true"},
+	static const std::pair<const char *, vector<string>> DEFAULTS[] = {
+	    {"default_order", {"ascending", "asc"}},
+	    {"default_null_order", {"nulls_last"}},
+	    {"default_collation", {""}},
+	    {"integer_division", {"false"}},
+	    {"order_by_non_integer_literal", {"false"}},
+	    {"ieee_floating_point_ops", {"true"}},
+	    {"scalar_subquery_error_on_multiple_rows", {"true"}},
 	};
-	case_insensitive_map_t<bool> at_default;
 	for (auto &setting : DEFAULTS) {
 		Value value;
-		auto found = context.TryGetCurrentSetting(setting.first, value);
-		auto current = !found || value.IsNull() ? string() : value.ToString();
-		at_default[setting.first] |= !found || StringUtil::CIEquals(current, setting.second);
-	}
-	for (auto &setting : at_default) {
-		if (!setting.second) {
+		if (!context.TryGetCurrentSetting(setting.first, value)) {
+			continue;
+		}
+		auto current = value.IsNull() ? string() : value.ToString();
+		auto is_default = [&](const string &text) { return StringUtil::CIEquals(current, text); };
+		if (std::none_of(setting.second.begin(), setting.second.end(), is_default)) {
 			return true;
 		}
 	}

@@ -16,7 +16,7 @@ import {
 } from "@openduck/protocol";
 import { bearerToken } from "./bearer-auth.js";
 import type { QueryHandles } from "./query-handle.js";
-import { SuspendedResults } from "./suspended-results.js";
+import type { SuspendedResults } from "./suspended-results.js";
 
 export interface ExecutionServiceOptions {
   worker: Worker;
@@ -24,7 +24,7 @@ export interface ExecutionServiceOptions {
   /** Inline limit when the client sets none. */
   defaultInlineLimitBytes: number;
   /** Reads kept running between ExecuteQuery and StreamResults. */
-  suspended?: SuspendedResults;
+  suspended: SuspendedResults;
 }
 
 function callerToken(context: HandlerContext): string {
@@ -54,8 +54,7 @@ function forwardAbort(signal: AbortSignal, stop: AbortController): () => void {
  * backpressure.
  */
 export function executionService(options: ExecutionServiceOptions): ServiceImpl<typeof ExecutionService> {
-  const { worker, handles } = options;
-  const suspended = options.suspended ?? new SuspendedResults();
+  const { worker, handles, suspended } = options;
 
   async function executeQuery(
     request: ExecuteQueryRequest,

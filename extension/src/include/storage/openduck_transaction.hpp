@@ -14,8 +14,6 @@
 
 #include "duckdb/transaction/transaction.hpp"
 
-#include <condition_variable>
-
 namespace openduck {
 
 class OpenDuckCatalog;
@@ -23,9 +21,9 @@ class OpenDuckCatalog;
 //! A transaction that follows the head does not ask which snapshot that is before it reads: its statements bind
 //! against the catalog the attach last loaded, and its first remote request reads the head. The snapshot that
 //! request read becomes the transaction's (later requests pin it), once the catalog is checked against it: the same
-//! snapshot, or one where the tables the request reads are the same (its catalog, with fresh row estimates, is taken
-//! over); a changed table fails the statement, which binds against the new catalog when run again. So a query costs one round trip, and a new transaction still
-//! sees every commit made before it read.
+//! snapshot, or one where the tables the request reads are the same (its catalog, with fresh row estimates, is
+//! taken over); a changed table fails the statement, which binds against the new catalog when run again. So a query
+//! costs one round trip, and a new transaction still sees every commit made before it read.
 class OpenDuckTransaction : public duckdb::Transaction {
 public:
 	OpenDuckTransaction(duckdb::TransactionManager &manager, duckdb::ClientContext &context, OpenDuckCatalog &catalog);
