@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { DuckDBWorker, type Worker } from "@openduck/engine";
 import { createGatewayApp } from "@openduck/gateway";
-import type { ExecuteRequest, ExecuteResponse } from "@openduck/protocol";
+import type { ExecuteRequest, ExecuteResponse, StageRequest, StageResponse } from "@openduck/protocol";
 import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendServers, testStorage } from "./support/storage-backends.js";
@@ -29,6 +29,10 @@ class ObservedWorker implements Worker {
     } finally {
       this.ended.push({ at: performance.now(), error });
     }
+  }
+
+  stage(request: StageRequest): Promise<StageResponse> {
+    return this.#inner.stage(request);
   }
 }
 

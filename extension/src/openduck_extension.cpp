@@ -1,6 +1,7 @@
 #include "openduck_extension.hpp"
 
 #include "functions/arrow_ipc_function.hpp"
+#include "functions/staged_rows_function.hpp"
 #include "paged/paged_file_system.hpp"
 #include "paged/paged_storage_extension.hpp"
 #include "pushdown/limit_pushdown.hpp"
@@ -16,6 +17,7 @@ void OpenDuckExtension::Load(duckdb::ExtensionLoader &loader) {
 	loader.SetDescription("OpenDuck: DuckDB in the cloud");
 	loader.RegisterFunction(ArrowIpcFunction::GetFunction());
 	loader.RegisterFunction(ArrowIpcScanFunction::GetFunction());
+	loader.RegisterFunction(StagedRowsFunction::GetFunction());
 
 	auto &db = loader.GetDatabaseInstance();
 	db.GetFileSystem().RegisterSubSystem(duckdb::make_uniq<PagedFileSystem>());

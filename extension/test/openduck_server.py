@@ -104,15 +104,20 @@ class OpenDuckServer:
         return f"openduck:{database or self.database}?{query}"
 
 
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)\r\n", re.IGNORECASE)
+
+
 class LoopbackProxy:
     """A TCP proxy on 127.0.0.1 in front of `target_port`. `wrap` may replace each accepted socket (e.g. by a TLS
-    one); `received` counts the bytes the target sent back, `requests` the OpenDuck requests sent to it."""
+    one); `received` counts the bytes the target sent back, `requests` the OpenDuck requests sent to it and
+    `largest_request` the largest request body (by its Content-Length) among them."""
 
     def __init__(self, target_port, wrap=None):
         self.target_port = target_port
         self.wrap = wrap
         self.received = 0
         self.requests = 0
+        self.largest_request = 0
         self.lock = threading.Lock()
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
@@ -143,6 +148,7 @@ class LoopbackProxy:
         """Copies source to target; counts the bytes coming back (`count`) or the requests going out."""
         marker = b"POST /openduck."
         tail = b""
+        header_tail = b""
         try:
             while data := source.recv(1 << 16):
                 with self.lock:
@@ -153,6 +159,10 @@ class LoopbackProxy:
                         window = tail + data
                         self.requests += window.count(marker)
                         tail = window[-(len(marker) - 1):]
+                        # Headers may straddle reads too; a length seen twice changes no maximum.
+                        for length in CONTENT_LENGTH.findall(header_tail + data):
+                            self.largest_request = max(self.largest_request, int(length))
+                        header_tail = (header_tail + data)[-64:]
                 target.sendall(data)
         except OSError:
             pass

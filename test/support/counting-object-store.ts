@@ -17,6 +17,12 @@ export class CountingObjectStore implements ObjectStore {
     return this.#inner.putIfAbsent(key, body);
   }
 
+  async put(key: string, body: Uint8Array): Promise<void> {
+    this.puts++;
+    this.bytesPut += body.byteLength;
+    return this.#inner.put(key, body);
+  }
+
   get(key: string): Promise<Uint8Array> {
     return this.#inner.get(key);
   }

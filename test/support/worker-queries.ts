@@ -1,12 +1,13 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Worker } from "@openduck/engine";
-import { ExecuteRequestSchema } from "@openduck/protocol";
+import { ExecuteRequestSchema, type Header } from "@openduck/protocol";
 import { tableFromIPC } from "apache-arrow";
 
 export interface WorkerResult {
   snapshotId: string;
   rowsAffected: bigint;
   rows: Record<string, unknown>[];
+  header: Header;
 }
 
 /** Runs SQL on a worker in this process and decodes its Arrow result into plain rows. */
@@ -16,13 +17,23 @@ export async function runOnWorker(
   sql: string,
   snapshot = "",
 ): Promise<WorkerResult> {
+  return executeOnWorker(worker, { database, sql, snapshot });
+}
+
+/** Runs a whole ExecuteRequest (transaction fields, staged rows) on a worker in this process. */
+export async function executeOnWorker(
+  worker: Worker,
+  request: MessageInitShape<typeof ExecuteRequestSchema>,
+): Promise<WorkerResult> {
   const parts: Uint8Array[] = [];
-  let snapshotId = "";
+  let header: Header | undefined;
   let rowsAffected = 0n;
-  const request = create(ExecuteRequestSchema, { database, sql, snapshot });
-  for await (const { payload } of worker.execute(request, new AbortController().signal)) {
+  for await (const { payload } of worker.execute(
+    create(ExecuteRequestSchema, request),
+    new AbortController().signal,
+  )) {
     if (payload.case === "header") {
-      snapshotId = payload.value.snapshotId;
+      header = payload.value;
       parts.push(payload.value.arrowSchema);
     } else if (payload.case === "batch") {
       parts.push(payload.value.ipc);
@@ -30,10 +41,12 @@ export async function runOnWorker(
       rowsAffected = payload.value.rowsAffected;
     }
   }
+  if (header === undefined) throw new Error("the worker sent no header");
   const table = tableFromIPC(Buffer.concat(parts));
   return {
-    snapshotId,
+    snapshotId: header.snapshotId,
     rowsAffected,
     rows: table.toArray().map((row) => row.toJSON() as Record<string, unknown>),
+    header,
   };
 }

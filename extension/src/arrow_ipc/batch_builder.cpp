@@ -122,6 +122,18 @@ static void DeclareArrowBool(ArrowSchema &schema, const LogicalType &type) {
 	}
 }
 
+ClientProperties ArrowBatchBuilder::ExportProperties(ClientContext &context) {
+	auto properties = context.GetClientProperties();
+	// Lossless: HUGEINT, UUID, TIMETZ, BIT, ... become Arrow extension types instead of being widened or stringified.
+	properties.arrow_lossless_conversion = true;
+	// Plain 32-bit offsets and no view/list-view layouts: understood by every Arrow reader, including arrow JS.
+	properties.produce_arrow_string_view = false;
+	properties.arrow_use_list_view = false;
+	properties.arrow_offset_size = ArrowOffsetSize::REGULAR;
+	properties.client_context = &context;
+	return properties;
+}
+
 void ArrowBatchBuilder::ExportSchema(ArrowSchema &schema, const vector<LogicalType> &types,
                                      const vector<string> &names, ClientProperties options) {
 	ArrowConverter::ToArrowSchema(&schema, types, names, options);

@@ -36,6 +36,8 @@ struct ArrowIpcBindData : public TableFunctionData {
 	idx_t batch_bytes = DEFAULT_BATCH_BYTES;
 	//! Session settings for the inner connection (name, value).
 	vector<std::pair<string, string>> settings;
+	//! Staged rows the SQL may read (upload id -> part files).
+	std::unordered_map<string, vector<string>> staged;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<ArrowIpcBindData>();
@@ -43,23 +45,13 @@ struct ArrowIpcBindData : public TableFunctionData {
 		copy->batch_rows = batch_rows;
 		copy->batch_bytes = batch_bytes;
 		copy->settings = settings;
+		copy->staged = staged;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
 		auto &other = other_p.Cast<ArrowIpcBindData>();
 		return sql == other.sql && batch_rows == other.batch_rows && batch_bytes == other.batch_bytes &&
-		       settings == other.settings;
-	}
-};
-
-//! Releases an ArrowSchema/ArrowArray when leaving scope, also on exceptions.
-template <class T>
-struct ArrowReleaser {
-	T value;
-	~ArrowReleaser() {
-		if (value.release) {
-			value.release(&value);
-		}
+		       settings == other.settings && staged == other.staged;
 	}
 };
 
@@ -94,6 +86,18 @@ unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &in
 			}
 			continue;
 		}
+		if (entry.first == "staged") {
+			if (!entry.second.IsNull()) {
+				for (auto &upload : MapValue::GetChildren(entry.second)) {
+					auto &pair = StructValue::GetChildren(upload);
+					auto &parts = result->staged[StringValue::Get(pair[0])];
+					for (auto &part : ListValue::GetChildren(pair[1])) {
+						parts.push_back(StringValue::Get(part));
+					}
+				}
+			}
+			continue;
+		}
 		auto value = entry.second.IsNull() ? int64_t(0) : entry.second.GetValue<int64_t>();
 		if (value <= 0) {
 			throw BinderException("openduck_arrow_ipc: %s must be a positive number", entry.first);
@@ -120,21 +124,8 @@ unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &in
 unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind_data = input.bind_data->Cast<ArrowIpcBindData>();
 	auto state = make_uniq<ArrowIpcGlobalState>();
-	state->query = make_uniq<InnerQuery>(context, bind_data.sql, bind_data.settings);
+	state->query = make_uniq<InnerQuery>(context, bind_data.sql, bind_data.settings, bind_data.staged);
 	return std::move(state);
-}
-
-//! The ClientProperties that decide how DuckDB exports Arrow, adjusted to what the IPC writer and its clients need.
-ClientProperties ExportProperties(ClientContext &inner) {
-	auto properties = inner.GetClientProperties();
-	// Lossless: HUGEINT, UUID, TIMETZ, BIT, ... become Arrow extension types instead of being widened or stringified.
-	properties.arrow_lossless_conversion = true;
-	// Plain 32-bit offsets and no view/list-view layouts: understood by every Arrow reader, including arrow JS.
-	properties.produce_arrow_string_view = false;
-	properties.arrow_use_list_view = false;
-	properties.arrow_offset_size = ArrowOffsetSize::REGULAR;
-	properties.client_context = &inner;
-	return properties;
 }
 
 string ReturnTypeName(StatementReturnType type) {
@@ -180,7 +171,7 @@ idx_t EmitSchema(ArrowIpcGlobalState &state, const ArrowIpcBindData &bind_data, 
 	auto &query = *state.query;
 	query.Start();
 
-	auto properties = ExportProperties(query.Context());
+	auto properties = ArrowBatchBuilder::ExportProperties(query.Context());
 	ArrowReleaser<ArrowSchema> schema {};
 	ArrowBatchBuilder::ExportSchema(schema.value, query.Types(), query.Names(), properties);
 	state.writer = make_uniq<IpcStreamWriter>(schema.value);
@@ -355,6 +346,7 @@ TableFunction ArrowIpcFunction::GetFunction() {
 	for (auto &setting : SETTING_PARAMETERS) {
 		function.named_parameters[setting.first] = LogicalType::VARCHAR;
 	}
+	function.named_parameters["staged"] = LogicalType::MAP(LogicalType::VARCHAR, LogicalType::LIST(LogicalType::VARCHAR));
 	return function;
 }
 

@@ -1,5 +1,7 @@
 #include "functions/inner_query.hpp"
 
+#include "functions/staged_rows_function.hpp"
+
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/main/client_config.hpp"
 #include "duckdb/main/config.hpp"
@@ -49,7 +51,8 @@ void ApplySessionSetting(ClientContext &context, const string &name, const strin
 //! How often the watchdog looks at the outer context's interrupted flag.
 constexpr auto WATCH_INTERVAL = std::chrono::milliseconds(20);
 
-InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p, const vector<std::pair<string, string>> &settings)
+InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p, const vector<std::pair<string, string>> &settings,
+                       const std::unordered_map<string, vector<string>> &staged)
     : outer(outer_p), sql(std::move(sql_p)) {
 	connection = make_uniq<Connection>(DatabaseInstance::GetDatabase(outer));
 	// The SQL was written for the caller's session: unqualified names resolve where they would there (the
@@ -64,6 +67,9 @@ InnerQuery::InnerQuery(ClientContext &outer_p, string sql_p, const vector<std::p
 	config.print_progress_bar = false;
 	for (auto &setting : settings) {
 		ApplySessionSetting(*connection->context, setting.first, setting.second);
+	}
+	if (!staged.empty()) {
+		connection->context->registered_state->GetOrCreate<StagedRows>(StagedRows::KEY, staged);
 	}
 	watchdog = std::thread([this]() { Watch(); });
 }

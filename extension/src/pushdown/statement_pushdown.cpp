@@ -1,5 +1,6 @@
 #include "pushdown/statement_pushdown.hpp"
 
+#include "pushdown/remote_statement_writer.hpp"
 #include "scan/forwarded_settings.hpp"
 #include "scan/remote_query.hpp"
 #include "scan/remote_scan.hpp"
@@ -7,16 +8,11 @@
 
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/main/client_context.hpp"
-#include "duckdb/main/database_manager.hpp"
 #include "duckdb/optimizer/optimizer.hpp"
-#include "duckdb/parser/expression/function_expression.hpp"
-#include "duckdb/parser/expression/subquery_expression.hpp"
-#include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/query_node.hpp"
 #include "duckdb/parser/statement/explain_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
-#include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/planner/binder.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 
@@ -73,79 +69,6 @@ void FindSource(LogicalOperator &op, RemoteSource &source) {
 		}
 	}
 }
-
-//! Rewrites a parsed statement for the remote side: references to the attached catalog lose the catalog name (the
-//! remote database is the default one there). Fails on anything the remote side may not know.
-class RemoteStatementWriter {
-public:
-	RemoteStatementWriter(ClientContext &context, const string &catalog_name)
-	    : context(context), catalog_name(catalog_name) {
-	}
-
-	bool ok = true;
-
-	void VisitNode(QueryNode &node) {
-		for (auto &cte : node.cte_map.map) {
-			cte_names.insert(cte.first);
-			VisitNode(*cte.second->query->node);
-		}
-		ParsedExpressionIterator::EnumerateQueryNodeChildren(
-		    node, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); },
-		    [&](TableRef &ref) { VisitRef(ref); });
-	}
-
-private:
-	void VisitRef(TableRef &ref) {
-		if (ref.type == TableReferenceType::BASE_TABLE) {
-			auto &table = ref.Cast<BaseTableRef>();
-			if (StringUtil::CIEquals(table.catalog_name, catalog_name)) {
-				table.catalog_name.clear();
-			} else if (table.catalog_name.empty() && StringUtil::CIEquals(table.schema_name, catalog_name)) {
-				// `cloud.t` parses as schema.table; the binder found the attached catalog under that name.
-				table.schema_name.clear();
-			} else if (!table.catalog_name.empty()) {
-				ok = false;
-			} else if (table.schema_name.empty() && cte_names.count(table.table_name)) {
-				// A common table expression of the statement itself.
-			} else if (!StringUtil::CIEquals(DatabaseManager::GetDefaultDatabase(context), catalog_name)) {
-				// Unqualified names reach the remote tables only under `USE <attached>`; otherwise the name may be
-				// a local view over them, which the remote side does not know.
-				ok = false;
-			}
-		} else if (ref.type == TableReferenceType::TABLE_FUNCTION) {
-			ok = false;
-		}
-	}
-
-	void VisitExpression(ParsedExpression &expression) {
-		if (expression.GetExpressionClass() == ExpressionClass::FUNCTION) {
-			auto &function = expression.Cast<FunctionExpression>();
-			if (!function.catalog.empty() || !IsBuiltin(function.function_name)) {
-				ok = false;
-			}
-		} else if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
-			VisitNode(*expression.Cast<SubqueryExpression>().subquery->node);
-		}
-		ParsedExpressionIterator::EnumerateChildren(expression,
-		                                            [&](ParsedExpression &child) { VisitExpression(child); });
-	}
-
-	//! Whether DuckDB itself defines the function (scalar, aggregate or macro), so the remote side has it too.
-	bool IsBuiltin(const string &name) {
-		auto &system = Catalog::GetSystemCatalog(context);
-		for (auto type : {CatalogType::SCALAR_FUNCTION_ENTRY, CatalogType::AGGREGATE_FUNCTION_ENTRY,
-		                  CatalogType::MACRO_ENTRY}) {
-			if (system.GetEntry(context, type, DEFAULT_SCHEMA, name, OnEntryNotFound::RETURN_NULL)) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	ClientContext &context;
-	const string &catalog_name;
-	case_insensitive_set_t cte_names;
-};
 
 //! The SQL to send for the statement being planned, or an empty string when it must stay local.
 string RemoteSql(ClientContext &context, const string &catalog_name, bool explain) {

@@ -11,6 +11,7 @@ namespace openduck {
 
 static const char *const EXECUTE_QUERY_PATH = "/openduck.v1.ExecutionService/ExecuteQuery";
 static const char *const STREAM_RESULTS_PATH = "/openduck.v1.ExecutionService/StreamResults";
+static const char *const STAGE_ROWS_PATH = "/openduck.v1.ExecutionService/StageRows";
 static const char *const UNARY_CONTENT_TYPE = "application/proto";
 static const char *const STREAM_CONTENT_TYPE = "application/connect+proto";
 //! Bytes kept of a response that is not the call's success (an error document, a proxy's page).
@@ -217,13 +218,13 @@ RemoteError ConnectClient::TransportError(const HttpError &error) const {
 	}
 }
 
-ExecuteQueryResponse ConnectClient::ExecuteQuery(const ExecuteQueryRequest &request,
-                                                 const std::function<bool()> &interrupted) {
+std::string ConnectClient::Unary(const char *path, const std::string &request,
+                                 const std::function<bool()> &interrupted) {
 	std::string body;
 	HttpResponse response;
 	try {
 		response = http.Post(
-		    EXECUTE_QUERY_PATH, Headers(UNARY_CONTENT_TYPE), request.Encode(),
+		    path, Headers(UNARY_CONTENT_TYPE), request,
 		    [&](const HttpResponse &head, const char *data, size_t size) {
 			    if (IsSuccess(head, UNARY_CONTENT_TYPE)) {
 				    body.append(data, size);
@@ -238,6 +239,16 @@ ExecuteQueryResponse ConnectClient::ExecuteQuery(const ExecuteQueryRequest &requ
 	if (!IsSuccess(response, UNARY_CONTENT_TYPE)) {
 		throw ErrorResponse(response, body);
 	}
+	return body;
+}
+
+void ConnectClient::StageRows(const StageRowsRequest &request, const std::function<bool()> &interrupted) {
+	Unary(STAGE_ROWS_PATH, request.Encode(), interrupted);
+}
+
+ExecuteQueryResponse ConnectClient::ExecuteQuery(const ExecuteQueryRequest &request,
+                                                 const std::function<bool()> &interrupted) {
+	auto body = Unary(EXECUTE_QUERY_PATH, request.Encode(), interrupted);
 	try {
 		return ExecuteQueryResponse::Decode(body.data(), body.size());
 	} catch (ProtoError &error) {

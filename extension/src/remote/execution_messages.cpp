@@ -102,6 +102,29 @@ std::string ExecuteQueryRequest::Encode() const {
 	if (!query_options.Data().empty()) {
 		writer.BytesField(4, query_options.Data());
 	}
+	if (!transaction.empty()) {
+		writer.BytesField(5, transaction);
+	}
+	if (begin_transaction) {
+		writer.VarintField(6, 1);
+	}
+	for (auto &upload : staged) {
+		ProtoWriter entry;
+		entry.BytesField(1, upload.upload_id);
+		entry.VarintField(2, upload.parts);
+		writer.BytesField(7, entry.Data());
+	}
+	return writer.Data();
+}
+
+std::string StageRowsRequest::Encode() const {
+	ProtoWriter writer;
+	writer.BytesField(1, database);
+	writer.BytesField(2, upload_id);
+	if (part != 0) {
+		writer.VarintField(3, part);
+	}
+	writer.BytesField(4, arrow_ipc);
 	return writer.Data();
 }
 
@@ -149,6 +172,9 @@ ExecuteQueryResponse ExecuteQueryResponse::Decode(const char *data, size_t size)
 				response.statistics.emplace();
 			}
 			MergeQueryStatistics(reader.ReadMessage(), *response.statistics);
+			break;
+		case 13:
+			response.transaction = reader.ReadBytes();
 			break;
 		default:
 			reader.Skip();

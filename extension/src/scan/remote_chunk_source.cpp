@@ -7,10 +7,9 @@ namespace openduck {
 
 using namespace duckdb;
 
-RemoteChunkSource::RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, string sql_p, string snapshot,
-                                     vector<LogicalType> expected_p, QueryOptions options)
-    : sql(std::move(sql_p)), expected(std::move(expected_p)),
-      stream(std::move(remote), sql, std::move(snapshot), std::move(options)) {
+RemoteChunkSource::RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, ExecuteQueryRequest request,
+                                     vector<LogicalType> expected_p)
+    : sql(request.sql), expected(std::move(expected_p)), stream(std::move(remote), std::move(request)) {
 }
 
 RemoteChunkSource::~RemoteChunkSource() {
@@ -19,23 +18,28 @@ RemoteChunkSource::~RemoteChunkSource() {
 	}
 }
 
-void RemoteChunkSource::OnSnapshot(std::function<void(ClientContext &, const string &)> resolve_p,
-                                   std::function<void()> abandon_p) {
-	resolve = std::move(resolve_p);
+void RemoteChunkSource::OnHeader(std::function<void(ClientContext &, const ExecuteQueryResponse &)> on_header_p,
+                                 std::function<void()> abandon_p) {
+	on_header = std::move(on_header_p);
 	abandon = std::move(abandon_p);
+}
+
+const ExecuteQueryResponse &RemoteChunkSource::Header(ClientContext &context) {
+	auto &header = stream.Header(context);
+	if (on_header) {
+		auto callback = std::move(on_header);
+		on_header = nullptr;
+		abandon = nullptr;
+		callback(context, header);
+	}
+	return header;
 }
 
 IpcChunkDecoder &RemoteChunkSource::Decoder(ClientContext &context) {
 	if (decoder) {
 		return *decoder;
 	}
-	auto &header = stream.Header(context);
-	if (resolve) {
-		auto settle = std::move(resolve);
-		resolve = nullptr;
-		abandon = nullptr;
-		settle(context, header.snapshot_id);
-	}
+	auto &header = Header(context);
 	if (header.arrow_schema.empty()) {
 		throw IOException("openduck: the server answered \"%s\" without rows", sql);
 	}
@@ -62,10 +66,6 @@ const vector<LogicalType> &RemoteChunkSource::Types(ClientContext &context) {
 
 const vector<string> &RemoteChunkSource::Names(ClientContext &context) {
 	return Decoder(context).Names();
-}
-
-const string &RemoteChunkSource::SnapshotId(ClientContext &context) {
-	return stream.Header(context).snapshot_id;
 }
 
 bool RemoteChunkSource::Next(ClientContext &context, DataChunk &output) {

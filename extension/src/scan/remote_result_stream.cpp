@@ -18,10 +18,9 @@ constexpr auto INTERRUPT_POLL = std::chrono::milliseconds(20);
 
 } // namespace
 
-RemoteResultStream::RemoteResultStream(std::shared_ptr<RemoteDatabase> database_p, string sql_p, string snapshot_p,
-                                       QueryOptions options_p)
-    : database(std::move(database_p)), sql(std::move(sql_p)), snapshot(std::move(snapshot_p)),
-      options(std::move(options_p)) {
+RemoteResultStream::RemoteResultStream(std::shared_ptr<RemoteDatabase> database_p, ExecuteQueryRequest request_p)
+    : database(std::move(database_p)), request(std::move(request_p)) {
+	request.database = database->Parameters().database;
 	thread = std::thread([this]() { Run(); });
 }
 
@@ -35,11 +34,6 @@ void RemoteResultStream::Run() {
 	auto interrupted = [this]() { return cancelled.load(); };
 	auto client = database->Acquire();
 	try {
-		ExecuteQueryRequest request;
-		request.database = database->Parameters().database;
-		request.sql = sql;
-		request.snapshot = snapshot;
-		request.options = options;
 		auto response = client->ExecuteQuery(request, interrupted);
 		auto complete = response.complete;
 		auto handle = response.handle;

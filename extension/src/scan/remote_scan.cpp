@@ -44,10 +44,15 @@ unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &context, TableFun
 	auto state = make_uniq<RemoteScanState>();
 	vector<string> column_sql;
 	for (auto id : input.column_ids) {
-		// Row ids are local to a database file; a remote scan has none to give (count(*) asks for one column).
-		auto virtual_column = IsVirtualColumn(id);
-		column_sql.push_back(virtual_column ? "NULL::BIGINT" : Quote(bind.names[id]));
-		state->types.push_back(virtual_column ? LogicalType::BIGINT : bind.types[id]);
+		// The remote row id names a row of the transaction's snapshot: UPDATE and DELETE planned here send them back
+		// (WritePlanner). Views have none; other virtual columns are placeholders (count(*) asks for one column).
+		if (!IsVirtualColumn(id)) {
+			column_sql.push_back(Quote(bind.names[id]));
+			state->types.push_back(bind.types[id]);
+		} else {
+			column_sql.push_back(id == COLUMN_IDENTIFIER_ROW_ID && !bind.is_view ? "rowid" : "NULL::BIGINT");
+			state->types.push_back(LogicalType::ROW_TYPE);
+		}
 	}
 	auto columns = column_sql.empty() ? string("NULL") : StringUtil::Join(column_sql, ", ");
 	string where;

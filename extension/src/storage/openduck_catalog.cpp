@@ -2,8 +2,11 @@
 
 #include "storage/openduck_schema_entry.hpp"
 #include "storage/openduck_transaction.hpp"
+#include "write/remote_ddl.hpp"
+#include "write/write_planner.hpp"
 
 #include "duckdb/catalog/entry_lookup_info.hpp"
+#include "duckdb/parser/parsed_data/create_schema_info.hpp"
 #include "duckdb/common/exception.hpp"
 #include "duckdb/storage/database_size.hpp"
 
@@ -33,14 +36,17 @@ std::shared_ptr<SnapshotCatalog> OpenDuckCatalog::BindingSnapshot(ClientContext 
 }
 
 std::shared_ptr<SnapshotCatalog> OpenDuckCatalog::LoadSnapshot(ClientContext &context, const string &snapshot_id) {
-	auto loaded = SnapshotCatalog::Load(context, *this, *remote, snapshot_id);
+	ExecuteQueryRequest scope;
+	scope.snapshot = snapshot_id;
+	auto loaded = SnapshotCatalog::Load(context, *this, *remote, std::move(scope));
 	std::lock_guard<std::mutex> guard(lock);
 	latest = loaded;
 	return loaded;
 }
 
-optional_ptr<CatalogEntry> OpenDuckCatalog::CreateSchema(CatalogTransaction, CreateSchemaInfo &) {
-	ThrowReadOnlyCatalog(*this);
+optional_ptr<CatalogEntry> OpenDuckCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {
+	RemoteDdl::Create(transaction, *this, info);
+	return nullptr;
 }
 
 optional_ptr<SchemaCatalogEntry> OpenDuckCatalog::LookupSchema(CatalogTransaction transaction,
@@ -60,28 +66,40 @@ void OpenDuckCatalog::ScanSchemas(ClientContext &context, std::function<void(Sch
 	OpenDuckTransaction::Get(context, *this).GetSnapshot(context).Scan(callback);
 }
 
-PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &, PhysicalPlanGenerator &, LogicalCreateTable &,
-                                                     PhysicalOperator &) {
-	ThrowReadOnlyCatalog(*this);
+PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
+                                                     LogicalCreateTable &op, PhysicalOperator &plan) {
+	return WritePlanner::CreateTableAs(context, planner, *this, op, plan);
 }
 
-PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &, PhysicalPlanGenerator &, LogicalInsert &,
-                                              optional_ptr<PhysicalOperator>) {
-	ThrowReadOnlyCatalog(*this);
+PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner,
+                                              LogicalInsert &op, optional_ptr<PhysicalOperator> plan) {
+	return WritePlanner::Insert(context, planner, *this, op, plan);
 }
 
-PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &, PhysicalPlanGenerator &, LogicalDelete &,
-                                              PhysicalOperator &) {
-	ThrowReadOnlyCatalog(*this);
+PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner,
+                                              LogicalDelete &op, PhysicalOperator &plan) {
+	return WritePlanner::Delete(context, planner, *this, op, plan);
 }
 
-PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &, PhysicalPlanGenerator &, LogicalUpdate &,
-                                              PhysicalOperator &) {
-	ThrowReadOnlyCatalog(*this);
+PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGenerator &planner,
+                                              LogicalUpdate &op, PhysicalOperator &plan) {
+	return WritePlanner::Update(context, planner, *this, op, plan);
 }
 
-void OpenDuckCatalog::DropSchema(ClientContext &, DropInfo &) {
-	ThrowReadOnlyCatalog(*this);
+PhysicalOperator &OpenDuckCatalog::PlanMergeInto(ClientContext &context, PhysicalPlanGenerator &planner,
+                                                 LogicalMergeInto &op, PhysicalOperator &) {
+	return WritePlanner::MergeInto(context, planner, *this, op);
+}
+
+unique_ptr<LogicalOperator> OpenDuckCatalog::BindCreateIndex(Binder &, CreateStatement &, TableCatalogEntry &table,
+                                                             unique_ptr<LogicalOperator>) {
+	throw NotImplementedException("openduck: CREATE INDEX on \"%s.%s\" is not supported through ATTACH; declare "
+	                              "PRIMARY KEY or UNIQUE constraints when creating the table",
+	                              GetName(), table.name);
+}
+
+void OpenDuckCatalog::DropSchema(ClientContext &context, DropInfo &info) {
+	RemoteDdl::Drop(context, *this, info);
 }
 
 DatabaseSize OpenDuckCatalog::GetDatabaseSize(ClientContext &) {

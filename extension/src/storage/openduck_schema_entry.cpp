@@ -1,5 +1,12 @@
 #include "storage/openduck_schema_entry.hpp"
 
+#include "write/remote_ddl.hpp"
+
+#include "duckdb/parser/parsed_data/create_function_info.hpp"
+#include "duckdb/parser/parsed_data/create_type_info.hpp"
+#include "duckdb/parser/parsed_data/create_view_info.hpp"
+#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
+
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/entry_lookup_info.hpp"
 #include "duckdb/common/exception.hpp"
@@ -7,12 +14,6 @@
 namespace openduck {
 
 using namespace duckdb;
-
-void ThrowReadOnlyCatalog(Catalog &catalog) {
-	throw NotImplementedException("openduck: \"%s\" is read-only in this version of the extension: writes to "
-	                              "OpenDuck databases go through ExecuteQuery (the TypeScript client or the HTTP API)",
-	                              catalog.GetName());
-}
 
 OpenDuckSchemaEntry::OpenDuckSchemaEntry(Catalog &catalog, CreateSchemaInfo &info) : SchemaCatalogEntry(catalog, info) {
 }
@@ -46,53 +47,59 @@ optional_ptr<CatalogEntry> OpenDuckSchemaEntry::LookupEntry(CatalogTransaction, 
 	return entry->second.get();
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateIndex(CatalogTransaction, CreateIndexInfo &,
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
                                                             TableCatalogEntry &) {
-	ThrowReadOnlyCatalog(catalog);
+	RemoteDdl::Create(transaction, catalog, info);
+	return nullptr;
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateFunction(CatalogTransaction, CreateFunctionInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateFunction(CatalogTransaction transaction, CreateFunctionInfo &info) {
+	RemoteDdl::Create(transaction, catalog, info);
+	return nullptr;
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTable(CatalogTransaction, BoundCreateTableInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {
+	RemoteDdl::Create(transaction, catalog, info.Base());
+	return nullptr;
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateView(CatalogTransaction, CreateViewInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
+	RemoteDdl::Create(transaction, catalog, info);
+	return nullptr;
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateSequence(CatalogTransaction, CreateSequenceInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateSequence(CatalogTransaction transaction, CreateSequenceInfo &info) {
+	RemoteDdl::Create(transaction, catalog, info);
+	return nullptr;
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTableFunction(CatalogTransaction, CreateTableFunctionInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTableFunction(CatalogTransaction transaction, CreateTableFunctionInfo &info) {
+	RemoteDdl::Refuse(catalog, "table function");
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCopyFunction(CatalogTransaction, CreateCopyFunctionInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCopyFunction(CatalogTransaction transaction, CreateCopyFunctionInfo &info) {
+	RemoteDdl::Refuse(catalog, "copy function");
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreatePragmaFunction(CatalogTransaction, CreatePragmaFunctionInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreatePragmaFunction(CatalogTransaction transaction, CreatePragmaFunctionInfo &info) {
+	RemoteDdl::Refuse(catalog, "pragma function");
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCollation(CatalogTransaction, CreateCollationInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCollation(CatalogTransaction transaction, CreateCollationInfo &info) {
+	RemoteDdl::Refuse(catalog, "collation");
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateType(CatalogTransaction, CreateTypeInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {
+	RemoteDdl::Create(transaction, catalog, info);
+	return nullptr;
 }
 
-void OpenDuckSchemaEntry::DropEntry(ClientContext &, DropInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+void OpenDuckSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
+	RemoteDdl::Drop(context, catalog, info);
 }
 
-void OpenDuckSchemaEntry::Alter(CatalogTransaction, AlterInfo &) {
-	ThrowReadOnlyCatalog(catalog);
+void OpenDuckSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
+	RemoteDdl::Alter(transaction, catalog, info);
 }
 
 } // namespace openduck

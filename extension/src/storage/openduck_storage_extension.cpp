@@ -19,7 +19,10 @@ static unique_ptr<Catalog> Attach(optional_ptr<StorageExtensionInfo>, ClientCont
 	auto remote = std::make_shared<RemoteDatabase>(std::move(parameters));
 	// Reading the catalog once proves the endpoint answers, the token is accepted and the database (and snapshot)
 	// exist: ATTACH fails with the reason rather than the first query.
-	remote->Fetch(context, "SELECT 1", remote->Parameters().snapshot);
+	ExecuteQueryRequest probe;
+	probe.sql = "SELECT 1";
+	probe.snapshot = remote->Parameters().snapshot;
+	remote->Fetch(context, std::move(probe));
 	info.path = remote->Parameters().Describe();
 	return make_uniq<OpenDuckCatalog>(db, std::move(remote));
 }

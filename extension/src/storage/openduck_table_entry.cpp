@@ -2,6 +2,7 @@
 
 #include "scan/remote_scan.hpp"
 
+#include "duckdb/parser/constraints/unique_constraint.hpp"
 #include "duckdb/storage/table_storage_info.hpp"
 
 namespace openduck {
@@ -27,6 +28,7 @@ TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &, unique_ptr<Fu
 	data->catalog_name = catalog.GetName();
 	data->schema = schema.name;
 	data->table = name;
+	data->is_view = is_view;
 	data->estimated_rows = estimated_rows;
 	for (auto &column : columns.Logical()) {
 		data->names.push_back(column.Name());
@@ -37,7 +39,24 @@ TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &, unique_ptr<Fu
 }
 
 TableStorageInfo OpenDuckTableEntry::GetStorageInfo(ClientContext &) {
-	return TableStorageInfo();
+	// The remote table's keys, as the unique indexes the binder matches an ON CONFLICT target against.
+	TableStorageInfo result;
+	result.cardinality = estimated_rows;
+	for (auto &constraint : GetConstraints()) {
+		if (constraint->type != ConstraintType::UNIQUE) {
+			continue;
+		}
+		auto &unique = constraint->Cast<UniqueConstraint>();
+		IndexInfo index;
+		index.is_unique = true;
+		index.is_primary = unique.IsPrimaryKey();
+		index.is_foreign = false;
+		for (auto &column : unique.GetLogicalIndexes(columns)) {
+			index.column_set.insert(columns.LogicalToPhysical(column).index);
+		}
+		result.index_info.push_back(std::move(index));
+	}
+	return result;
 }
 
 } // namespace openduck

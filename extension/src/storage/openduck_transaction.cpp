@@ -87,26 +87,104 @@ void OpenDuckTransaction::ResolveNow(ClientContext &context, const vector<string
 	GetSnapshot(context);
 	{
 		std::lock_guard<std::mutex> guard(lock);
-		if (!read_snapshot.empty()) {
+		if (!read_snapshot.empty() || !token.empty()) {
 			return;
 		}
 	}
 	// Which snapshot is the head now: the answer to any query says.
-	auto head = catalog.Remote().Fetch(context, "SELECT 1", "").snapshot_id;
+	ExecuteQueryRequest probe;
+	probe.sql = "SELECT 1";
+	auto head = catalog.Remote().Fetch(context, std::move(probe)).snapshot_id;
 	Resolve(context, head, tables);
 }
 
 unique_ptr<RemoteChunkSource> OpenDuckTransaction::Read(ClientContext &context, string sql, vector<LogicalType> types,
                                                         QueryOptions options, vector<string> tables) {
-	auto snapshot_id = ClaimSnapshot(context, tables);
-	auto source = make_uniq<RemoteChunkSource>(catalog.Remote().shared_from_this(), std::move(sql), snapshot_id,
-	                                           std::move(types), std::move(options));
-	if (snapshot_id.empty()) {
-		source->OnSnapshot(
-		    [this, tables](ClientContext &context, const string &read) { Resolve(context, read, tables); },
-		    [this]() { Abandon(); });
+	ExecuteQueryRequest request;
+	request.sql = std::move(sql);
+	request.options = std::move(options);
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		request.transaction = token;
+	}
+	if (!request.transaction.empty()) {
+		return make_uniq<RemoteChunkSource>(catalog.Remote().shared_from_this(), std::move(request), std::move(types));
+	}
+	request.snapshot = ClaimSnapshot(context, tables);
+	auto settles = request.snapshot.empty();
+	auto source =
+	    make_uniq<RemoteChunkSource>(catalog.Remote().shared_from_this(), std::move(request), std::move(types));
+	if (settles) {
+		source->OnHeader([this, tables](ClientContext &context,
+		                                const ExecuteQueryResponse &header) { Resolve(context, header.snapshot_id, tables); },
+		                 [this]() { Abandon(); });
 	}
 	return source;
+}
+
+ExecuteQueryResponse OpenDuckTransaction::Write(ClientContext &context, RemoteWrite write) {
+	GetSnapshot(context);
+	ExecuteQueryRequest request;
+	request.sql = std::move(write.sql);
+	request.staged = std::move(write.staged);
+	request.options = ForwardedQueryOptions(context);
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		request.transaction = token;
+	}
+	if (request.transaction.empty() && (!context.transaction.IsAutoCommit() || write.uses_row_ids)) {
+		// The server-side transaction starts from the snapshot this transaction reads, settled first.
+		ResolveNow(context, {});
+		request.begin_transaction = true;
+		std::lock_guard<std::mutex> guard(lock);
+		request.snapshot = read_snapshot;
+	}
+	auto in_transaction = !request.transaction.empty() || request.begin_transaction;
+	auto response = catalog.Remote().Execute(context, std::move(request));
+	if (in_transaction && response.transaction.empty()) {
+		throw IOException("openduck: the server answered a write of a transaction without the transaction's token");
+	}
+	std::shared_ptr<SnapshotCatalog> reloaded;
+	if (write.changes_catalog) {
+		if (in_transaction) {
+			// The new catalog is this transaction's own until it commits.
+			ExecuteQueryRequest scope;
+			scope.transaction = response.transaction;
+			reloaded = SnapshotCatalog::Load(context, catalog, catalog.Remote(), std::move(scope));
+		} else {
+			reloaded = catalog.LoadSnapshot(context, response.snapshot_id);
+		}
+	}
+	std::lock_guard<std::mutex> guard(lock);
+	if (in_transaction) {
+		token = response.transaction;
+		changed_catalog = changed_catalog || write.changes_catalog;
+	}
+	if (reloaded) {
+		replaced.push_back(std::move(snapshot));
+		snapshot = std::move(reloaded);
+		if (!in_transaction) {
+			read_snapshot = response.snapshot_id;
+		}
+	}
+	return response;
+}
+
+void OpenDuckTransaction::Commit(ClientContext &context) {
+	ExecuteQueryRequest request;
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		if (token.empty()) {
+			return;
+		}
+		request.transaction = std::move(token);
+		token.clear();
+	}
+	request.sql = "COMMIT";
+	auto response = catalog.Remote().Execute(context, std::move(request));
+	if (changed_catalog) {
+		catalog.LoadSnapshot(context, response.snapshot_id);
+	}
 }
 
 OpenDuckTransaction &OpenDuckTransaction::Get(ClientContext &context, Catalog &catalog) {

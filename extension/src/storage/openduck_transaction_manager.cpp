@@ -16,10 +16,16 @@ Transaction &OpenDuckTransactionManager::StartTransaction(ClientContext &context
 	return result;
 }
 
-ErrorData OpenDuckTransactionManager::CommitTransaction(ClientContext &, Transaction &transaction) {
+ErrorData OpenDuckTransactionManager::CommitTransaction(ClientContext &context, Transaction &transaction) {
+	ErrorData result;
+	try {
+		transaction.Cast<OpenDuckTransaction>().Commit(context);
+	} catch (std::exception &ex) {
+		result = ErrorData(ex);
+	}
 	std::lock_guard<std::mutex> guard(lock);
 	transactions.erase(transaction);
-	return ErrorData();
+	return result;
 }
 
 void OpenDuckTransactionManager::RollbackTransaction(Transaction &transaction) {

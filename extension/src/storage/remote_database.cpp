@@ -4,6 +4,7 @@
 
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/transaction_exception.hpp"
+#include "duckdb/main/client_context.hpp"
 
 namespace openduck {
 
@@ -29,10 +30,12 @@ void RemoteDatabase::Release(std::unique_ptr<ConnectClient> client) {
 	idle.push_back(std::move(client));
 }
 
-RemoteRows RemoteDatabase::Fetch(ClientContext &context, const string &sql, const string &snapshot) {
-	RemoteChunkSource source(shared_from_this(), sql, snapshot);
+RemoteRows RemoteDatabase::Fetch(ClientContext &context, ExecuteQueryRequest request) {
+	RemoteChunkSource source(shared_from_this(), std::move(request));
 	RemoteRows result;
-	result.snapshot_id = source.SnapshotId(context);
+	auto &header = source.Header(context);
+	result.snapshot_id = header.snapshot_id;
+	result.transaction = header.transaction;
 	result.names = source.Names(context);
 	result.rows = make_uniq<ColumnDataCollection>(context, source.Types(context));
 	DataChunk chunk;
@@ -42,6 +45,38 @@ RemoteRows RemoteDatabase::Fetch(ClientContext &context, const string &sql, cons
 		chunk.Reset();
 	}
 	return result;
+}
+
+//! Runs a unary call on a pooled client; interrupting `context` cancels it.
+template <class RESULT>
+static RESULT CallRemote(RemoteDatabase &remote, ClientContext &context,
+                         const std::function<RESULT(ConnectClient &, const std::function<bool()> &)> &call) {
+	auto client = remote.Acquire();
+	RESULT result;
+	try {
+		result = call(*client, [&context]() { return context.interrupted.load(); });
+	} catch (RemoteError &error) {
+		// After an error the connection may be in any state: it is not reused.
+		ThrowRemoteError(error, remote.Parameters());
+	}
+	remote.Release(std::move(client));
+	return result;
+}
+
+ExecuteQueryResponse RemoteDatabase::Execute(ClientContext &context, ExecuteQueryRequest request) {
+	request.database = parameters.database;
+	return CallRemote<ExecuteQueryResponse>(
+	    *this, context, [&](ConnectClient &client, const std::function<bool()> &interrupted) {
+		    return client.ExecuteQuery(request, interrupted);
+	    });
+}
+
+void RemoteDatabase::Stage(ClientContext &context, StageRowsRequest request) {
+	request.database = parameters.database;
+	CallRemote<bool>(*this, context, [&](ConnectClient &client, const std::function<bool()> &interrupted) {
+		client.StageRows(request, interrupted);
+		return true;
+	});
 }
 
 void ThrowRemoteError(const RemoteError &error, const AttachParameters &parameters) {

@@ -47,8 +47,9 @@ struct TableDefinition {
 } // namespace
 
 std::shared_ptr<SnapshotCatalog> SnapshotCatalog::Load(ClientContext &context, Catalog &catalog, RemoteDatabase &remote,
-                                                       const string &snapshot) {
-	auto fetched = remote.Fetch(context, CATALOG_QUERY, snapshot);
+                                                       ExecuteQueryRequest scope) {
+	scope.sql = CATALOG_QUERY;
+	auto fetched = remote.Fetch(context, std::move(scope));
 	auto result = std::make_shared<SnapshotCatalog>();
 	result->snapshot_id = fetched.snapshot_id;
 

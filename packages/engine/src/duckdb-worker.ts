@@ -9,8 +9,11 @@ import {
   type ExecuteResponse,
   ExecuteResponseSchema,
   ResultKind,
+  type StageRequest,
+  type StageResponse,
+  StageResponseSchema,
 } from "@openduck/protocol";
-import type { DatabaseStore, SnapshotInfo } from "@openduck/storage";
+import type { DatabaseStore, SnapshotInfo, WriteSession } from "@openduck/storage";
 import { StorageError, validateDatabaseName } from "@openduck/storage";
 import { copyDatabaseFile } from "./database-file.js";
 import { toConnectError } from "./errors.js";
@@ -20,7 +23,9 @@ import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
 import { finishWrite, Sandboxes, type SandboxLimits } from "./sandbox.js";
 import { type SessionSettings, sessionSettings } from "./session-settings.js";
+import { StagedInputs } from "./staged-inputs.js";
 import { looksLikeWrite } from "./statement-routing.js";
+import { transactionEnd } from "./transaction-control.js";
 import type { Worker } from "./worker.js";
 
 export interface DuckDBWorkerOptions {
@@ -49,6 +54,27 @@ const resultKinds: Record<SchemaInfo["result"], ResultKind> = {
 };
 const readOnlyViolation =
   /Cannot execute statement of type "[^"]+" on database "[^"]*" which is attached in read-only mode/;
+
+/** DuckDB refused a write on a read-only snapshot: the statement goes to the write path. */
+function isReadOnlyViolation(error: unknown): boolean {
+  return readOnlyViolation.test(error instanceof Error ? error.message : "");
+}
+
+/**
+ * The in-memory database that answers COMMIT and ROLLBACK as DuckDB would.
+ * Database names are identifiers, so this key never names a snapshot.
+ */
+const transactionControlKey = "transaction control";
+
+/** One request, as every step of its execution needs it. */
+interface Statement {
+  request: ExecuteRequest;
+  settings: SessionSettings;
+  size: BatchSize;
+  signal: AbortSignal;
+  started: number;
+  staged: StagedInputs;
+}
 
 function response(payload: MessageInitShape<typeof ExecuteResponseSchema>["payload"]): ExecuteResponse {
   return create(ExecuteResponseSchema, { payload });
@@ -92,7 +118,9 @@ function toResponse(
  * runs on the read-only snapshot; if DuckDB says it writes, it runs again on
  * a private copy of the head that is committed as the next snapshot. Reads
  * stream; a write's result is held back until its commit succeeded, so a
- * client never sees rows of a write that did not happen.
+ * client never sees rows of a write that did not happen. Inside a
+ * transaction the same happens on the transaction's tip, and writes become
+ * private snapshots until COMMIT publishes the last one.
  */
 export class DuckDBWorker implements Worker {
   readonly #store: DatabaseStore;
@@ -159,29 +187,16 @@ export class DuckDBWorker implements Worker {
       bytes: request.batchBytes || defaultBatch.bytes,
     };
     const settings = sessionSettings(request.settings);
+    const inTransaction = request.beginTransaction || request.transactionTip !== "";
+    const ending = transactionEnd(request.sql, inTransaction);
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#queryTimeoutMs)]);
+    let staged: StagedInputs | undefined;
     try {
-      let wrote = looksLikeWrite(request.sql);
-      if (!wrote) {
-        try {
-          yield* this.#read(request, settings, size, deadline, started);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : "";
-          if (!readOnlyViolation.test(message)) throw error;
-          wrote = true;
-        }
-      }
-      if (wrote) {
-        if (request.snapshot !== "") {
-          throw new ConnectError(
-            `snapshot "${request.snapshot}" of database "${request.database}" is read-only: time travel reads an old snapshot, writes go to the head (omit the snapshot)`,
-            Code.FailedPrecondition,
-          );
-        }
-        yield* await this.#writes.run(request.database, () =>
-          this.#write(request, settings, size, deadline, started),
-        );
-      }
+      staged = await StagedInputs.fetch(this.#store, request.database, request.staged, this.#scratch);
+      const statement: Statement = { request, settings, size, signal: deadline, started, staged };
+      if (!inTransaction) yield* this.#autocommit(statement);
+      else if (ending !== undefined) yield* await this.#endTransaction(statement, ending);
+      else yield* this.#inTransaction(statement);
     } catch (error) {
       if (deadline.aborted && !signal.aborted) {
         throw new ConnectError(
@@ -190,7 +205,18 @@ export class DuckDBWorker implements Worker {
         );
       }
       throw toConnectError(error);
+    } finally {
+      await staged?.remove();
     }
+  }
+
+  async stage(request: StageRequest): Promise<StageResponse> {
+    try {
+      await this.#store.stageRows(request.database, request.uploadId, request.part, request.arrowIpc);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+    return create(StageResponseSchema, { bytes: BigInt(request.arrowIpc.byteLength) });
   }
 
   async close(): Promise<void> {
@@ -198,14 +224,105 @@ export class DuckDBWorker implements Worker {
     await this.#sandboxes.close();
   }
 
-  async *#read(
-    request: ExecuteRequest,
-    settings: SessionSettings,
-    size: BatchSize,
-    signal: AbortSignal,
-    started: number,
-  ) {
-    const snapshot = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
+  /** A statement of its own: a read of the head or a pinned snapshot, or a write committed as the next head. */
+  async *#autocommit(statement: Statement): AsyncGenerator<ExecuteResponse> {
+    const { request } = statement;
+    let wrote = looksLikeWrite(request.sql);
+    if (!wrote) {
+      try {
+        const snapshot = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
+        yield* this.#read(statement, snapshot);
+      } catch (error) {
+        if (!isReadOnlyViolation(error)) throw error;
+        wrote = true;
+      }
+    }
+    if (!wrote) return;
+    if (request.snapshot !== "") {
+      throw new ConnectError(
+        `snapshot "${request.snapshot}" of database "${request.database}" is read-only: time travel reads an old snapshot, writes go to the head (omit the snapshot)`,
+        Code.FailedPrecondition,
+      );
+    }
+    yield* await this.#writes.run(request.database, () =>
+      this.#write(statement, () => this.#store.beginWrite(request.database)),
+    );
+  }
+
+  /**
+   * A statement of a transaction: it reads the transaction's tip, and a
+   * write adds a private snapshot on it, which becomes the next tip. The
+   * statement that begins a transaction settles its base first.
+   */
+  async *#inTransaction(statement: Statement): AsyncGenerator<ExecuteResponse> {
+    const { request } = statement;
+    let base = request.transactionBase;
+    let tip: SnapshotInfo;
+    if (request.beginTransaction) {
+      tip = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
+      base = tip.id;
+    } else {
+      tip = await this.#store.transactionSnapshot(request.database, request.transactionTip);
+    }
+    const inTransaction = (message: ExecuteResponse) => {
+      if (message.payload.case === "header") {
+        message.payload.value.transactionBase = base;
+        message.payload.value.transactionTip = message.payload.value.snapshotId;
+      }
+      return message;
+    };
+    let wrote = looksLikeWrite(request.sql);
+    if (!wrote) {
+      try {
+        for await (const message of this.#read(statement, tip)) yield inTransaction(message);
+      } catch (error) {
+        if (!isReadOnlyViolation(error)) throw error;
+        wrote = true;
+      }
+    }
+    if (!wrote) return;
+    // Private writes never conflict: statements of one transaction only have to take turns.
+    const held = await this.#writes.run(`${request.database}@${tip.id}`, () =>
+      this.#write(statement, () => this.#store.beginPrivateWrite(request.database, tip.id)),
+    );
+    for (const message of held) yield inTransaction(message);
+  }
+
+  /**
+   * COMMIT publishes the transaction's tip as the next head; ROLLBACK has
+   * nothing to undo (private snapshots are collected later). Either answers
+   * as DuckDB answers the statement, from a database of its own.
+   */
+  async #endTransaction(statement: Statement, kind: "commit" | "rollback"): Promise<ExecuteResponse[]> {
+    const { request } = statement;
+    const base = request.beginTransaction
+      ? (await this.#store.resolveSnapshot(request.database, request.snapshot || undefined)).id
+      : request.transactionBase;
+    const tip = request.beginTransaction ? base : request.transactionTip;
+    const { connection, release } = await this.#open.acquire(transactionControlKey, async () => {
+      const instance = await this.#openDatabase(":memory:", transactionControlKey, false);
+      return { instance, database: transactionControlKey, release: () => {} };
+    });
+    const answer: ExecuteResponse[] = [];
+    try {
+      // Marked as a write: the transaction ended, so a query handle must never run the statement again.
+      for await (const message of this.#run(connection, statement, `BEGIN; ${request.sql}`, "", true)) {
+        answer.push(message);
+      }
+    } finally {
+      release(answer.at(-1)?.payload.case === "end");
+    }
+    // Publishing comes last: once it succeeded, nothing can fail the answer any more.
+    const snapshotId = kind === "commit" ? (await this.#store.publish(request.database, base, tip)).id : base;
+    const header = answer[0]?.payload;
+    if (header?.case === "header") {
+      header.value.snapshotId = snapshotId;
+      header.value.transactionBase = base;
+    }
+    return answer;
+  }
+
+  async *#read(statement: Statement, snapshot: SnapshotInfo): AsyncGenerator<ExecuteResponse> {
     const { connection, release } = await this.#open.acquire(
       `${snapshot.database}@${snapshot.id}`,
       async () => {
@@ -223,11 +340,8 @@ export class DuckDBWorker implements Worker {
     try {
       for await (const message of this.#run(
         connection,
-        request.sql,
-        settings,
-        size,
-        signal,
-        started,
+        statement,
+        statement.request.sql,
         snapshot.id,
         false,
       )) {
@@ -239,14 +353,14 @@ export class DuckDBWorker implements Worker {
     }
   }
 
-  async #write(
-    request: ExecuteRequest,
-    settings: SessionSettings,
-    size: BatchSize,
-    signal: AbortSignal,
-    started: number,
-  ): Promise<ExecuteResponse[]> {
-    const session = await this.#store.beginWrite(request.database);
+  /**
+   * Runs a write in the session `begin` starts and commits it; the result
+   * is held until the commit succeeded. Uploads the write read are dropped
+   * then: they are in the snapshot now.
+   */
+  async #write(statement: Statement, begin: () => Promise<WriteSession>): Promise<ExecuteResponse[]> {
+    const { request } = statement;
+    const session = await begin();
     try {
       const held: ExecuteResponse[] = [];
       const instance = await this.#openDatabase(session.attachPath, request.database, false);
@@ -254,8 +368,7 @@ export class DuckDBWorker implements Worker {
         const connection = await IpcConnection.open(instance, request.database);
         try {
           let bytes = 0;
-          const messages = this.#run(connection, request.sql, settings, size, signal, started, "", true);
-          for await (const message of messages) {
+          for await (const message of this.#run(connection, statement, request.sql, "", true)) {
             if (message.payload.case === "batch") {
               bytes += message.payload.value.ipc.byteLength;
               if (bytes > this.#maxWriteResultBytes) {
@@ -275,6 +388,7 @@ export class DuckDBWorker implements Worker {
         instance.closeSync();
       }
       const committed = await session.commit();
+      await statement.staged.drop();
       const header = held[0];
       if (header?.payload.case === "header") header.payload.value.snapshotId = committed.id;
       return held;
@@ -285,14 +399,12 @@ export class DuckDBWorker implements Worker {
 
   async *#run(
     connection: IpcConnection,
+    statement: Statement,
     sql: string,
-    settings: SessionSettings,
-    size: BatchSize,
-    signal: AbortSignal,
-    started: number,
     snapshotId: string,
     write: boolean,
   ): AsyncGenerator<ExecuteResponse> {
+    const { signal, started } = statement;
     signal.throwIfAborted();
     const interrupt = () => connection.interrupt();
     signal.addEventListener("abort", interrupt);
@@ -300,7 +412,12 @@ export class DuckDBWorker implements Worker {
     let bytes = 0;
     let batches = 0;
     try {
-      for await (const row of connection.run(sql, size, settings)) {
+      for await (const row of connection.run(
+        sql,
+        statement.size,
+        statement.settings,
+        statement.staged.paths,
+      )) {
         if (row.kind === "end") {
           yield response({
             case: "end",

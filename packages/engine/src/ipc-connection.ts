@@ -1,9 +1,14 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type {
-  DuckDBBlobValue,
-  DuckDBConnection,
-  DuckDBInstance,
-  DuckDBPreparedStatement,
+import {
+  type DuckDBBlobValue,
+  type DuckDBConnection,
+  type DuckDBInstance,
+  type DuckDBPreparedStatement,
+  LIST,
+  listValue,
+  MAP,
+  mapValue,
+  VARCHAR,
 } from "@duckdb/node-api";
 import { toConnectError } from "./errors.js";
 import { useDatabase } from "./sandbox.js";
@@ -68,7 +73,7 @@ export class IpcConnection {
       await connection.run(useDatabase(database));
       const statement = await connection.prepare(
         "SELECT kind, row_count, info, ipc FROM openduck_arrow_ipc($1, batch_rows := $2, batch_bytes := $3, " +
-          "time_zone := $4, calendar := $5)",
+          "time_zone := $4, calendar := $5, staged := $6)",
       );
       return new IpcConnection(connection, statement);
     } catch (error) {
@@ -78,16 +83,27 @@ export class IpcConnection {
   }
 
   /**
-   * Runs SQL with the given session settings; the stream ends with the "end"
-   * row, when the connection is idle again.
+   * Runs SQL with the given session settings and staged uploads (upload id →
+   * the local paths of its parts, read by openduck_staged); the stream ends
+   * with the "end" row, when the connection is idle again.
    */
-  async *run(sql: string, size: BatchSize, settings: SessionSettings = {}): AsyncGenerator<IpcRow> {
+  async *run(
+    sql: string,
+    size: BatchSize,
+    settings: SessionSettings = {},
+    staged: ReadonlyMap<string, string[]> = new Map(),
+  ): AsyncGenerator<IpcRow> {
     this.#statement.bindVarchar(1, sql);
     this.#statement.bindBigInt(2, BigInt(size.rows));
     this.#statement.bindBigInt(3, BigInt(size.bytes));
     for (const [index, value] of [settings.timeZone, settings.calendar].entries()) {
       if (value === undefined) this.#statement.bindNull(index + 4);
       else this.#statement.bindVarchar(index + 4, value);
+    }
+    if (staged.size === 0) this.#statement.bindNull(6);
+    else {
+      const entries = [...staged].map(([uploadId, paths]) => ({ key: uploadId, value: listValue(paths) }));
+      this.#statement.bindMap(6, mapValue(entries), MAP(VARCHAR, LIST(VARCHAR)));
     }
     const result = await this.#statement.stream();
     for (;;) {

@@ -1,4 +1,4 @@
-import type { ExecuteRequest, ExecuteResponse } from "@openduck/protocol";
+import type { ExecuteRequest, ExecuteResponse, StageRequest, StageResponse } from "@openduck/protocol";
 
 /**
  * Runs SQL for a gateway. The stream starts with a header, then batches and
@@ -8,4 +8,6 @@ import type { ExecuteRequest, ExecuteResponse } from "@openduck/protocol";
  */
 export interface Worker {
   execute(request: ExecuteRequest, signal: AbortSignal): AsyncIterable<ExecuteResponse>;
+  /** Stores one part of staged rows for a later execute to read. */
+  stage(request: StageRequest): Promise<StageResponse>;
 }

@@ -107,6 +107,7 @@ export function adminService(admin: Administration): ServiceImpl<typeof AdminSer
           layersDeleted: BigInt(report.layersDeleted),
           bytesDeleted: BigInt(report.bytesDeleted),
           orphansDeleted: BigInt(report.orphansDeleted),
+          stagedDeleted: BigInt(report.stagedDeleted),
         };
       }),
   };

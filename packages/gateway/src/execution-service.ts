@@ -16,11 +16,14 @@ import {
 } from "@openduck/protocol";
 import { bearerToken } from "./bearer-auth.js";
 import type { QueryHandles } from "./query-handle.js";
+import { stageRows } from "./stage-rows.js";
 import type { SuspendedResults } from "./suspended-results.js";
+import type { Transaction, TransactionTokens } from "./transaction-token.js";
 
 export interface ExecutionServiceOptions {
   worker: Worker;
   handles: QueryHandles;
+  transactions: TransactionTokens;
   /** Inline limit when the client sets none. */
   defaultInlineLimitBytes: number;
   /** Reads kept running between ExecuteQuery and StreamResults. */
@@ -45,16 +48,40 @@ function forwardAbort(signal: AbortSignal, stop: AbortController): () => void {
   return () => signal.removeEventListener("abort", forward);
 }
 
+/** The transaction a request continues, verified; undefined outside one. */
+function continuedTransaction(
+  request: ExecuteQueryRequest,
+  transactions: TransactionTokens,
+  caller: string,
+): Transaction | undefined {
+  if (request.transaction.byteLength === 0) return undefined;
+  const transaction = transactions.verify(request.transaction, request.database, caller);
+  if (request.snapshot !== "") {
+    throw new ConnectError(
+      "`snapshot` must be empty inside a transaction: the transaction reads its own snapshot",
+      Code.InvalidArgument,
+    );
+  }
+  if (request.beginTransaction) {
+    throw new ConnectError(
+      "`begin_transaction` with `transaction`: that transaction is open already; send one or the other",
+      Code.InvalidArgument,
+    );
+  }
+  return transaction;
+}
+
 /**
  * The public ExecutionService over a worker. ExecuteQuery answers small
  * results inline; a larger read stops early and hands back a signed handle.
  * The read stays paused on this instance for a while, and StreamResults
  * continues it; on another instance, or later, StreamResults runs the query
  * again at the pinned snapshot. Either way it streams with the worker's
- * backpressure.
+ * backpressure. A transaction's statements carry a signed token from one
+ * response to the next request; StageRows stores rows for a later write.
  */
 export function executionService(options: ExecutionServiceOptions): ServiceImpl<typeof ExecutionService> {
-  const { worker, handles, suspended } = options;
+  const { worker, handles, transactions, suspended } = options;
 
   async function executeQuery(
     request: ExecuteQueryRequest,
@@ -62,8 +89,13 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
   ): Promise<ExecuteQueryResponse> {
     requireText(request.database, "database");
     requireText(request.sql, "sql");
+    const caller = callerToken(context);
+    const transaction = continuedTransaction(request, transactions, caller);
+    // A transaction's lifetime counts from before its first statement, which may already write a private snapshot.
+    const expiresAt = transaction?.expiresAt ?? Date.now() + transactions.ttlMs;
     const limit = Number(request.options?.inlineLimitBytes ?? BigInt(options.defaultInlineLimitBytes));
     const settings = request.options?.settings ?? {};
+    const staged = request.staged.map(({ uploadId, parts }) => ({ uploadId, parts }));
     // Not the call's signal itself: a read that outgrows the limit outlives this call.
     const stop = new AbortController();
     const unforward = forwardAbort(context.signal, stop);
@@ -74,6 +106,10 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
           sql: request.sql,
           snapshot: request.snapshot,
           settings,
+          beginTransaction: request.beginTransaction,
+          transactionBase: transaction?.base ?? "",
+          transactionTip: transaction?.tip ?? "",
+          staged,
         }),
         stop.signal,
       )
@@ -127,6 +163,15 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
     response.resultKind = header.resultKind;
     response.columns = header.columns;
     response.arrowSchema = header.arrowSchema;
+    // The worker names the transaction's tip while it goes on; after COMMIT or ROLLBACK it names none.
+    const inTransaction =
+      header.transactionTip === "" ? undefined : { base: header.transactionBase, tip: header.transactionTip };
+    if (inTransaction !== undefined) {
+      response.transaction = transactions.issue(
+        { database: request.database, ...inTransaction, expiresAt },
+        caller,
+      );
+    }
     if (response.complete) {
       response.arrowBatches = concat(batches, bytes);
       response.rowCount = rows;
@@ -134,8 +179,16 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
       const run = paused ? randomUUID() : "";
       if (paused) suspended.keep(run, { received, rest, stop });
       response.handle = handles.issue(
-        { database: request.database, sql: request.sql, snapshotId: header.snapshotId, settings, run },
-        callerToken(context),
+        {
+          database: request.database,
+          sql: request.sql,
+          snapshotId: header.snapshotId,
+          settings,
+          run,
+          ...(inTransaction === undefined ? {} : { transaction: inTransaction }),
+          staged,
+        },
+        caller,
       );
       response.handleTtlMs = BigInt(handles.ttlMs);
     }
@@ -157,8 +210,12 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
           create(ExecuteRequestSchema, {
             database: claims.database,
             sql: claims.sql,
-            snapshot: claims.snapshotId,
+            // A transaction's private tip is no snapshot a client may pin: the read runs in the transaction again.
+            snapshot: claims.transaction === undefined ? claims.snapshotId : "",
+            transactionBase: claims.transaction?.base ?? "",
+            transactionTip: claims.transaction?.tip ?? "",
             settings: claims.settings,
+            staged: claims.staged ?? [],
           }),
           stop.signal,
         )
@@ -177,7 +234,7 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
     }
   }
 
-  return { executeQuery, streamResults };
+  return { executeQuery, streamResults, stageRows: stageRows(worker) };
 }
 
 /** A worker message as StreamResults messages. */

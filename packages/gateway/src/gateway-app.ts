@@ -7,7 +7,9 @@ import { bearerAuth, secretsMatch } from "./bearer-auth.js";
 import { mountConnectRoutes } from "./connect-routes.js";
 import { executionService } from "./execution-service.js";
 import { QueryHandles } from "./query-handle.js";
+import { MAX_STAGED_PART_BYTES } from "./stage-rows.js";
 import { SuspendedResults } from "./suspended-results.js";
+import { TransactionTokens } from "./transaction-token.js";
 import type { WorkerRegistry } from "./worker-registry.js";
 
 export interface GatewayAppOptions {
@@ -24,7 +26,12 @@ export interface GatewayAppOptions {
   defaultInlineLimitBytes?: number;
   /** How long a read answered with a handle stays running for its StreamResults (30 s). */
   keepResultsMs?: number;
-  /** Largest request message accepted. */
+  /**
+   * How long a transaction may run (24 h): no longer than the store keeps
+   * its private snapshots (LayeredStoreOptions.transactionLifetimeMs).
+   */
+  transactionTtlMs?: number;
+  /** Largest request message accepted: a staged part of 5 MiB and its framing by default. */
   maxRequestBytes?: number;
   version: string;
 }
@@ -66,7 +73,8 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
       ...(options.registry ? { workers: options.registry.liveWorkers().length } : {}),
     }),
   );
-  const readMaxBytes = options.maxRequestBytes ?? 8 * 1024 * 1024;
+  // Larger requests fail with resource_exhausted, naming the limit, before any of it is processed.
+  const readMaxBytes = options.maxRequestBytes ?? MAX_STAGED_PART_BYTES + 512 * 1024;
   mountConnectRoutes(
     app,
     (router) =>
@@ -75,6 +83,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
         executionService({
           worker: options.worker,
           handles: new QueryHandles(options.secret),
+          transactions: new TransactionTokens(options.secret, options.transactionTtlMs),
           defaultInlineLimitBytes: options.defaultInlineLimitBytes ?? 1024 * 1024,
           suspended: new SuspendedResults(options.keepResultsMs),
         }),

@@ -25,6 +25,16 @@ describe("QueryHandles", () => {
     expect(new QueryHandles("secret").verify(handle, "token-a")).toEqual(claims);
   });
 
+  it("pins a transaction's private snapshot and the uploads the query reads", () => {
+    const handles = new QueryHandles("secret");
+    const inTransaction = {
+      ...claims,
+      transaction: { base: "7", tip: "9" },
+      staged: [{ uploadId: "0123456789abcdef0123456789abcdef", parts: 3 }],
+    };
+    expect(handles.verify(handles.issue(inTransaction, "token-a"), "token-a")).toEqual(inTransaction);
+  });
+
   it("refuses a handle signed with another secret", () => {
     const handle = new QueryHandles("other").issue(claims, "token-a");
     expect(codeOf(() => new QueryHandles("secret").verify(handle, "token-a"))).toBe(Code.InvalidArgument);

@@ -1,5 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { SignedTokens } from "./signed-token.js";
 
 /** What a handle pins: enough to run the same query again on any instance. */
 export interface QueryHandleClaims {
@@ -10,6 +9,10 @@ export interface QueryHandleClaims {
   settings: Record<string, string>;
   /** The read kept running on the issuing instance (SuspendedResults), or "". */
   run: string;
+  /** A read inside a transaction runs again on the transaction's private tip, which `snapshotId` cannot pin. */
+  transaction?: { base: string; tip: string };
+  /** Uploads the query reads (ExecuteQueryRequest.staged). */
+  staged?: { uploadId: string; parts: number }[];
 }
 
 interface Payload {
@@ -18,26 +21,21 @@ interface Payload {
   snap: string;
   set?: Record<string, string>;
   run?: string;
-  /** Expiry, ms since the epoch. */
-  exp: number;
-  /** A fingerprint of the caller's token: a handle serves only who started it. */
-  tok: string;
+  txn?: { base: string; tip: string };
+  stg?: { uploadId: string; parts: number }[];
 }
 
-const version = 1;
-const macLength = 32;
-
-/**
- * Query handles are self-describing and signed, so no gateway instance keeps
- * state between ExecuteQuery and StreamResults:
- * `version (1 byte) ‖ HMAC-SHA256(key, payload) ‖ payload (JSON)`.
- */
+/** Query handles: signed claims that let any instance serve StreamResults. */
 export class QueryHandles {
-  readonly #key: Buffer;
+  readonly #tokens: SignedTokens<Payload>;
   readonly ttlMs: number;
 
   constructor(secret: string, ttlMs = 15 * 60 * 1000) {
-    this.#key = createHmac("sha256", secret).update("openduck query handle v1").digest();
+    this.#tokens = new SignedTokens(secret, "openduck query handle v1", {
+      noun: "query handle",
+      malformed: "pass the handle ExecuteQuery returned",
+      expired: "run the query again",
+    });
     this.ttlMs = ttlMs;
   }
 
@@ -48,45 +46,22 @@ export class QueryHandles {
       snap: claims.snapshotId,
       set: claims.settings,
       run: claims.run,
-      exp: now + this.ttlMs,
-      tok: fingerprint(callerToken),
+      ...(claims.transaction === undefined ? {} : { txn: claims.transaction }),
+      ...(claims.staged === undefined || claims.staged.length === 0 ? {} : { stg: claims.staged }),
     };
-    const body = Buffer.from(JSON.stringify(payload));
-    const mac = createHmac("sha256", this.#key).update(body).digest();
-    return Buffer.concat([Buffer.of(version), mac, body]);
+    return this.#tokens.sign(payload, callerToken, now + this.ttlMs);
   }
 
   verify(handle: Uint8Array, callerToken: string, now = Date.now()): QueryHandleClaims {
-    const bytes = Buffer.from(handle.buffer, handle.byteOffset, handle.byteLength);
-    if (bytes.length <= 1 + macLength || bytes[0] !== version) {
-      throw new ConnectError(
-        "malformed query handle: pass the handle ExecuteQuery returned",
-        Code.InvalidArgument,
-      );
-    }
-    const mac = bytes.subarray(1, 1 + macLength);
-    const body = bytes.subarray(1 + macLength);
-    const expected = createHmac("sha256", this.#key).update(body).digest();
-    if (!timingSafeEqual(mac, expected)) {
-      throw new ConnectError("query handle was not issued by this service", Code.InvalidArgument);
-    }
-    const payload = JSON.parse(body.toString("utf8")) as Payload;
-    if (payload.tok !== fingerprint(callerToken)) {
-      throw new ConnectError("query handle belongs to another token", Code.PermissionDenied);
-    }
-    if (payload.exp < now) {
-      throw new ConnectError("query handle expired: run the query again", Code.FailedPrecondition);
-    }
+    const { claims } = this.#tokens.verify(handle, callerToken, now);
     return {
-      database: payload.db,
-      sql: payload.sql,
-      snapshotId: payload.snap,
-      settings: payload.set ?? {},
-      run: payload.run ?? "",
+      database: claims.db,
+      sql: claims.sql,
+      snapshotId: claims.snap,
+      settings: claims.set ?? {},
+      run: claims.run ?? "",
+      ...(claims.txn === undefined ? {} : { transaction: claims.txn }),
+      ...(claims.stg === undefined ? {} : { staged: claims.stg }),
     };
   }
-}
-
-function fingerprint(token: string): string {
-  return createHash("sha256").update(token).digest("base64url").slice(0, 22);
 }

@@ -1,7 +1,14 @@
 import { type Client, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import type { Worker } from "@openduck/engine";
-import { abortableFetch, type ExecuteRequest, type ExecuteResponse, WorkerService } from "@openduck/protocol";
+import {
+  abortableFetch,
+  type ExecuteRequest,
+  type ExecuteResponse,
+  type StageRequest,
+  type StageResponse,
+  WorkerService,
+} from "@openduck/protocol";
 
 /** A worker in another process, reached over the internal WorkerService. */
 export class RemoteWorker implements Worker {
@@ -29,10 +36,24 @@ export class RemoteWorker implements Worker {
     try {
       yield* this.#client.execute(request, { signal });
     } catch (error) {
-      // Keep the code and message only: the error's metadata holds the worker's HTTP headers, which must not
-      // become the headers of the gateway's response.
-      const cause = ConnectError.from(error);
-      throw new ConnectError(cause.rawMessage, cause.code);
+      throw withoutMetadata(error);
     }
   }
+
+  async stage(request: StageRequest): Promise<StageResponse> {
+    try {
+      return await this.#client.stage(request);
+    } catch (error) {
+      throw withoutMetadata(error);
+    }
+  }
+}
+
+/**
+ * Keeps the code and message only: the error's metadata holds the worker's HTTP headers, which must not become
+ * the headers of the gateway's response.
+ */
+function withoutMetadata(error: unknown): ConnectError {
+  const cause = ConnectError.from(error);
+  return new ConnectError(cause.rawMessage, cause.code);
 }

@@ -1,6 +1,12 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Worker } from "@openduck/engine";
-import type { ExecuteRequest, ExecuteResponse, WorkerRegistryService } from "@openduck/protocol";
+import type {
+  ExecuteRequest,
+  ExecuteResponse,
+  StageRequest,
+  StageResponse,
+  WorkerRegistryService,
+} from "@openduck/protocol";
 import { RemoteWorker } from "./remote-worker.js";
 
 interface Registration {
@@ -50,6 +56,21 @@ export class WorkerRegistry implements Worker {
   }
 
   execute(request: ExecuteRequest, signal: AbortSignal): AsyncIterable<ExecuteResponse> {
+    return this.#choose().execute(request, signal);
+  }
+
+  stage(request: StageRequest): Promise<StageResponse> {
+    return this.#choose().stage(request);
+  }
+
+  service(): ServiceImpl<typeof WorkerRegistryService> {
+    return {
+      register: (request) => ({ ttlMs: this.register(request.url) }),
+    };
+  }
+
+  /** The next live worker, round-robin. */
+  #choose(): RemoteWorker {
     const now = Date.now();
     const live = [...this.#registrations.values()].filter((r) => r.expiresAt >= now);
     const chosen = live[this.#next++ % Math.max(1, live.length)];
@@ -59,12 +80,6 @@ export class WorkerRegistry implements Worker {
         Code.Unavailable,
       );
     }
-    return chosen.worker.execute(request, signal);
-  }
-
-  service(): ServiceImpl<typeof WorkerRegistryService> {
-    return {
-      register: (request) => ({ ttlMs: this.register(request.url) }),
-    };
+    return chosen.worker;
   }
 }

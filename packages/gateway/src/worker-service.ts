@@ -12,5 +12,12 @@ export function workerService(worker: Worker): ServiceImpl<typeof WorkerService>
         throw toConnectError(error);
       }
     },
+    async stage(request) {
+      try {
+        return await worker.stage(request);
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    },
   };
 }

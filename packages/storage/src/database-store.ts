@@ -4,7 +4,9 @@
  * it. Readers open a snapshot as a path DuckDB attaches (through the
  * extension's `odpages:` file system) that stays unchanged until they release
  * it; a writer gets a private, writable view of the head and commits it as
- * the next snapshot only if nobody committed in between.
+ * the next snapshot only if nobody committed in between. A multi-statement
+ * transaction writes private snapshots on its base, then publishes its last
+ * one as the next snapshot, under the same condition.
  */
 export interface DatabaseStore {
   /** Registers a new database whose first snapshot is the DuckDB file at `initialFile`. */
@@ -27,6 +29,33 @@ export interface DatabaseStore {
   openSnapshot(snapshot: SnapshotInfo): Promise<OpenedSnapshot>;
   /** Starts a write on a private, writable view of the database's head, waiting while another write holds it. */
   beginWrite(database: string): Promise<WriteSession>;
+  /**
+   * A snapshot a transaction runs on: its base, or one of its private
+   * snapshots (which resolveSnapshot never returns). Throws `not_found`.
+   */
+  transactionSnapshot(database: string, id: string): Promise<SnapshotInfo>;
+  /**
+   * Starts a transaction's write on a private, writable view of snapshot
+   * `tipId` (public or private). Its commit() records a private snapshot
+   * whose parent is the tip: no lease, no wait, the head does not move.
+   */
+  beginPrivateWrite(database: string, tipId: string): Promise<WriteSession>;
+  /**
+   * Commits a transaction: a new head with the contents of `tipId`, whose
+   * parent is `baseId`, only if the head is still `baseId` (`aborted`
+   * otherwise, and nothing of the transaction is visible). A transaction
+   * that wrote nothing (tip = base) returns the head.
+   */
+  publish(database: string, baseId: string, tipId: string): Promise<SnapshotInfo>;
+  /** Stores one part (an Arrow IPC stream) of an upload; staging a part again replaces it. */
+  stageRows(database: string, uploadId: string, part: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Downloads parts 0 … parts-1 of an upload into `directory`; their paths.
+   * A missing part is `failed_precondition`.
+   */
+  fetchStaged(database: string, uploadId: string, parts: number, directory: string): Promise<string[]>;
+  /** Deletes an upload's parts (garbage collection deletes forgotten ones). */
+  dropStaged(database: string, uploadId: string): Promise<void>;
   /** Rewrites the head into a few fresh layers, as a new snapshot with the same contents (FORMAT.md §8). */
   compact(database: string): Promise<SnapshotInfo>;
   /** Deletes what no retained snapshot needs (FORMAT.md §7). */
@@ -79,4 +108,6 @@ export interface GarbageReport {
   layersDeleted: number;
   bytesDeleted: number;
   orphansDeleted: number;
+  /** Staged parts older than the staging lifetime. */
+  stagedDeleted: number;
 }

@@ -1,14 +1,21 @@
 import type { GarbageReport } from "./database-store.js";
 import type { SqlClient } from "./metadata/sql-client.js";
 import type { ObjectStore } from "./object-store/object-store.js";
+import { STAGED_PREFIX } from "./staged-rows.js";
 
 export interface GarbageOptions {
   dryRun: boolean;
   retentionMs: number;
   gracePeriodMs: number;
+  transactionLifetimeMs: number;
+  stagingLifetimeMs: number;
 }
 
-/** Snapshots whose contents stay readable (FORMAT.md §7): heads, named ones, recent ones. */
+/**
+ * Snapshots whose contents stay readable (FORMAT.md §7): heads, named ones,
+ * recent ones; and the private snapshots of transactions that may still run
+ * ($2: the transaction lifetime), which are never heads nor named.
+ */
 const RETAINED = `
   retained AS (
     SELECT d.head_snapshot_id AS id FROM databases d
@@ -18,7 +25,7 @@ const RETAINED = `
     WHERE d.dropped_at IS NULL OR d.dropped_at > now() - $1 * interval '1 millisecond'
     UNION
     SELECT s.id FROM snapshots s JOIN databases d ON d.id = s.database_id
-    WHERE s.created_at > now() - $1 * interval '1 millisecond'
+    WHERE s.created_at > now() - CASE WHEN s.private THEN $2 * interval '1 millisecond' ELSE $1 * interval '1 millisecond' END
       AND (d.dropped_at IS NULL OR d.dropped_at > now() - $1 * interval '1 millisecond')
   )`;
 
@@ -34,7 +41,8 @@ const NEEDED = `
 /**
  * Garbage collection (FORMAT.md §7): unneeded snapshot rows first, then the
  * layers nothing references any more once they stayed unreferenced for the
- * grace period, then orphans of writers that never committed.
+ * grace period, then orphans of writers that never committed, then staged
+ * rows nobody wrote in time.
  */
 export async function collectGarbage(
   sql: SqlClient,
@@ -48,16 +56,18 @@ export async function collectGarbage(
     layersDeleted: 0,
     bytesDeleted: 0,
     orphansDeleted: 0,
+    stagedDeleted: 0,
   };
   const retention = options.retentionMs;
   const grace = options.gracePeriodMs;
+  const lifetime = options.transactionLifetimeMs;
 
   // A snapshot that is no longer retained is pruned: its layer references go, which lets its layers become
   // garbage after the grace period, while its row stays for that long (readers that pinned it keep reading)
   // and afterwards as long as a retained snapshot's manifest chain runs through it.
   const [expiring] = await sql.query<{ count: bigint }>(
     `WITH ${RETAINED} SELECT count(*) AS count FROM snapshots WHERE pruned_at IS NULL AND id NOT IN (SELECT id FROM retained)`,
-    [retention],
+    [retention, lifetime],
   );
   report.snapshotsDeleted = Number(expiring?.count ?? 0);
   if (!options.dryRun) {
@@ -65,7 +75,7 @@ export async function collectGarbage(
       const pruned = await tx.query<{ id: bigint }>(
         `WITH ${RETAINED} UPDATE snapshots SET pruned_at = now()
          WHERE pruned_at IS NULL AND id NOT IN (SELECT id FROM retained) RETURNING id`,
-        [retention],
+        [retention, lifetime],
       );
       if (pruned.length > 0) {
         await tx.query("DELETE FROM snapshot_layers WHERE snapshot_id = ANY($1::bigint[])", [
@@ -73,9 +83,9 @@ export async function collectGarbage(
         ]);
       }
       await tx.query(
-        `${NEEDED} DELETE FROM snapshots WHERE pruned_at < now() - $2 * interval '1 millisecond'
+        `${NEEDED} DELETE FROM snapshots WHERE pruned_at < now() - $3 * interval '1 millisecond'
          AND id NOT IN (SELECT id FROM needed)`,
-        [retention, grace],
+        [retention, lifetime, grace],
       );
     });
   }
@@ -83,7 +93,7 @@ export async function collectGarbage(
   const [purgeable] = await sql.query<{ count: bigint }>(
     `${NEEDED} SELECT count(*) AS count FROM databases d WHERE d.dropped_at < now() - $1 * interval '1 millisecond'
      AND NOT EXISTS (SELECT 1 FROM snapshots s JOIN needed n ON n.id = s.id WHERE s.database_id = d.id)`,
-    [retention],
+    [retention, lifetime],
   );
   report.databasesPurged = Number(purgeable?.count ?? 0);
   if (!options.dryRun && report.databasesPurged > 0) {
@@ -131,6 +141,14 @@ export async function collectGarbage(
     if (known !== undefined) continue;
     report.orphansDeleted++;
     report.bytesDeleted += object.size;
+    if (!options.dryRun) await objects.delete(object.key);
+  }
+
+  // Staged rows: a write reads them within moments of their upload; older ones were abandoned.
+  const stagedCutoff = Date.now() - options.stagingLifetimeMs;
+  for await (const object of objects.list(STAGED_PREFIX)) {
+    if (object.lastModified.getTime() >= stagedCutoff) continue;
+    report.stagedDeleted++;
     if (!options.dryRun) await objects.delete(object.key);
   }
   return report;

@@ -15,7 +15,12 @@ export {
 export { NeonSqlClient, type NeonSqlClientOptions } from "./metadata/neon-sql-client.js";
 export { PGliteSqlClient } from "./metadata/pglite-sql-client.js";
 export type { SqlClient, SqlTransaction } from "./metadata/sql-client.js";
-export { validateDatabaseName, validateSnapshotName } from "./names.js";
+export {
+  validateDatabaseName,
+  validateSnapshotName,
+  validateStagedPart,
+  validateUploadId,
+} from "./names.js";
 export { FilesystemObjectStore } from "./object-store/filesystem-object-store.js";
 export type { ObjectStore, StoredObject } from "./object-store/object-store.js";
 export { S3ObjectStore, type S3ObjectStoreOptions } from "./object-store/s3-object-store.js";

@@ -25,11 +25,18 @@ import {
   resolveManifest,
 } from "./manifest/manifest.js";
 import { pageCount, pageLength, pageOffset } from "./manifest/page-layout.js";
-import { Catalog, type DatabaseRow, type Lease, type SnapshotRow } from "./metadata/catalog.js";
+import {
+  Catalog,
+  type DatabaseRow,
+  type Lease,
+  type NewSnapshot,
+  type SnapshotRow,
+} from "./metadata/catalog.js";
 import { migrate } from "./metadata/migrations.js";
 import type { SqlClient } from "./metadata/sql-client.js";
 import { validateDatabaseName, validateSnapshotName } from "./names.js";
 import type { ObjectStore } from "./object-store/object-store.js";
+import { StagedRows } from "./staged-rows.js";
 
 /** Points in the commit protocol, reported to `onCommitPhase` (crash tests stop writers there). */
 export type CommitPhase = "checkpointed" | "uploading" | "uploaded" | "committing";
@@ -49,6 +56,10 @@ export interface LayeredStoreOptions {
   retentionMs?: number;
   /** Unreferenced layers are kept this long, for writers and readers in flight. Default 1 hour. */
   gracePeriodMs?: number;
+  /** A transaction's private snapshots are kept this long (its token's lifetime). Default 24 hours. */
+  transactionLifetimeMs?: number;
+  /** Staged rows are kept this long. Default 1 hour. */
+  stagingLifetimeMs?: number;
   onCommitPhase?: (phase: CommitPhase) => Promise<void>;
 }
 
@@ -60,6 +71,14 @@ const RESOLVED_CACHE_ENTRIES = 64;
 /** A head reading more layers than this is compacted after the commit (each open layer is a file descriptor). */
 const COMPACT_ABOVE_LAYERS = 64;
 
+/** How a write session's commit becomes a snapshot: the fenced commit of a head, or a transaction's private one. */
+interface SnapshotRecorder {
+  epoch: bigint;
+  record(snapshot: NewSnapshot, phase: (phase: CommitPhase) => Promise<void>): Promise<SnapshotRow>;
+  /** Runs once the session is finished; `committed` says whether record() succeeded. */
+  end(committed: boolean): Promise<void>;
+}
+
 /**
  * Differential storage (FORMAT.md): snapshots are manifests in Postgres,
  * pages live in immutable layers in an object store, one fenced writer per
@@ -70,6 +89,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
   readonly #catalog: Catalog;
   readonly #objects: ObjectStore;
   readonly #layers: LayerCache;
+  readonly #staged: StagedRows;
   readonly #work: string;
   readonly #options: Required<Omit<LayeredStoreOptions, "onCommitPhase">> &
     Pick<LayeredStoreOptions, "onCommitPhase">;
@@ -84,11 +104,14 @@ export class LayeredDatabaseStore implements DatabaseStore {
       leaseWaitMs: 60_000,
       retentionMs: 7 * 24 * 3600_000,
       gracePeriodMs: 3600_000,
+      transactionLifetimeMs: 24 * 3600_000,
+      stagingLifetimeMs: 3600_000,
       ...options,
     };
     this.#sql = options.sql;
     this.#catalog = new Catalog(options.sql);
     this.#objects = options.objects;
+    this.#staged = new StagedRows(options.objects);
     this.#work = options.workDirectory;
     this.#layers = new LayerCache(
       options.objects,
@@ -177,9 +200,14 @@ export class LayeredDatabaseStore implements DatabaseStore {
       return snapshotInfo(database, head, []);
     }
     const database = await this.#catalog.liveDatabase(name);
-    // Half the grace period: a reader that pins a pruned snapshot late still finishes before its layers go.
-    const resolved = await this.#catalog.resolveSnapshot(database, snapshot, this.#options.gracePeriodMs / 2);
+    const resolved = await this.#catalog.resolveSnapshot(database, snapshot, this.#pinGraceMs());
     return snapshotInfo(database, resolved, []);
+  }
+
+  async transactionSnapshot(name: string, id: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    const [database, row] = await this.#catalog.transactionSnapshot(name, snapshotId(id), this.#pinGraceMs());
+    return snapshotInfo(database, row, []);
   }
 
   async openSnapshot(snapshot: SnapshotInfo): Promise<OpenedSnapshot> {
@@ -205,50 +233,118 @@ export class LayeredDatabaseStore implements DatabaseStore {
       void this.#catalog.renewLease(lease, this.#options.leaseTtlMs).catch(() => undefined);
     }, this.#options.leaseTtlMs / 3);
     renewal.unref();
-    const directory = join(this.#work, "writes", randomUUID());
-    let pinned: { paths: Map<string, string>; release: () => void } | undefined;
-    const finish = async (committed: boolean) => {
+    const end = async (committed: boolean) => {
       clearInterval(renewal);
-      pinned?.release();
       if (!committed) await this.#catalog.releaseLease(lease).catch(() => undefined);
-      await rm(directory, { recursive: true, force: true });
     };
+    let base: SnapshotRow;
     try {
-      const base = await this.#catalog.snapshot(lease.headSnapshotId);
-      const parent = await this.#resolve(lease.headSnapshotId);
-      pinned = await this.#layers.acquire(manifestLayers(parent), name);
-      await mkdir(directory, { recursive: true });
-      const path = join(directory, `${name}.duckdb`);
-      await writePageTable(path, parent, pinned.paths);
-      const baseInfo = snapshotInfo(database, base, []);
-      const chainDepth = base.chainDepth;
-      const paths = pinned.paths;
-      let done = false;
-      return {
-        base: baseInfo,
-        attachPath: attachPath(path),
-        commit: async () => {
-          if (done) throw new Error("this write session is already finished");
-          done = true;
-          try {
-            const committed = await this.#commit(database, lease, parent, chainDepth, path, paths);
-            await finish(true);
-            return committed;
-          } catch (error) {
-            await finish(false);
-            throw error;
-          }
-        },
-        abort: async () => {
-          if (done) return;
-          done = true;
-          await finish(false);
-        },
-      };
+      base = await this.#catalog.snapshot(lease.headSnapshotId);
     } catch (error) {
-      await finish(false);
+      await end(false);
       throw error;
     }
+    return this.#writeSession(database, base, {
+      epoch: lease.epoch,
+      record: (snapshot, phase) => this.#catalog.commitSnapshot(lease, snapshot, () => phase("committing")),
+      end,
+    });
+  }
+
+  async beginPrivateWrite(name: string, tipId: string): Promise<WriteSession> {
+    validateDatabaseName(name);
+    const [database, tip] = await this.#catalog.transactionSnapshot(
+      name,
+      snapshotId(tipId),
+      this.#pinGraceMs(),
+    );
+    // Private snapshots are no one's head, so transactions never wait for each other or for writers here;
+    // publish() decides which of them commits.
+    return this.#writeSession(database, tip, {
+      epoch: 0n,
+      record: (snapshot) => this.#catalog.recordPrivateSnapshot(snapshot),
+      end: async () => {},
+    });
+  }
+
+  async publish(name: string, baseId: string, tipId: string): Promise<SnapshotInfo> {
+    validateDatabaseName(name);
+    const [database, head] = await this.#catalog.head(name);
+    const [baseSnapshot, tipSnapshot] = [snapshotId(baseId), snapshotId(tipId)];
+    // A transaction that only read commits whatever happened meanwhile: there is nothing of it to lose.
+    if (tipSnapshot === baseSnapshot) return snapshotInfo(database, head, []);
+    const conflict = (headId: bigint) =>
+      new StorageError(
+        "aborted",
+        `another write committed to database "${name}" (snapshot ${headId}) since this transaction began at snapshot ${baseSnapshot}; nothing of the transaction was written`,
+      );
+    // A commit that only rewrote the base's pages into other layers (a compaction) changed nothing the
+    // transaction read: the transaction goes on top of it. Any other commit is a conflict.
+    const unchangedSinceBase = async (headId: bigint) =>
+      headId === baseSnapshot || sameContents(await this.#resolve(baseSnapshot), await this.#resolve(headId));
+    // Fails at once, without waiting for the lease, when the head already moved.
+    if (!(await unchangedSinceBase(head.id))) throw conflict(head.id);
+    const grace = this.#pinGraceMs();
+    const [[, base], [, tip]] = await Promise.all([
+      this.#catalog.transactionSnapshot(name, baseSnapshot, grace),
+      this.#catalog.transactionSnapshot(name, tipSnapshot, grace),
+    ]);
+    if (base.private || !tip.private) {
+      throw new StorageError(
+        "invalid_argument",
+        `snapshots ${baseSnapshot} and ${tipSnapshot} of database "${name}" are not a transaction's base and private tip`,
+      );
+    }
+    const contents = await this.#resolve(tip.id);
+    const lease = await this.#acquireLease(database);
+    try {
+      if (!(await unchangedSinceBase(lease.headSnapshotId))) throw conflict(lease.headSnapshotId);
+      const parentRow = await this.#catalog.snapshot(lease.headSnapshotId);
+      const parent = await this.#resolve(parentRow.id);
+      // The layers are in the store already (each private write uploaded its own): only metadata is written.
+      const changed = contents.pages.filter((entry, page) => {
+        const previous = parent.pages[page];
+        return (
+          previous === undefined || previous.length !== entry.length || !sameHash(previous.hash, entry.hash)
+        );
+      });
+      const delta: Manifest = { length: contents.length, kind: "delta", entries: changed };
+      const resolved = resolveManifest(delta, parent);
+      const full = parentRow.chainDepth + 1 >= MAX_CHAIN;
+      const manifest: Manifest = full
+        ? { length: contents.length, kind: "full", entries: resolved.pages }
+        : delta;
+      const committed = await this.#catalog.commitSnapshot(lease, {
+        databaseId: database.id,
+        parentId: parentRow.id,
+        length: contents.length,
+        chainDepth: full ? 0 : parentRow.chainDepth + 1,
+        manifest: encodeManifest(manifest),
+        epoch: lease.epoch,
+        newLayers: [],
+        layerKeys: manifestLayers(resolved).map(layerKey),
+      });
+      this.#committed(database, committed, resolved);
+      return snapshotInfo(database, committed, []);
+    } catch (error) {
+      await this.#catalog.releaseLease(lease).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async stageRows(name: string, uploadId: string, part: number, bytes: Uint8Array): Promise<void> {
+    validateDatabaseName(name);
+    await this.#staged.put(await this.#catalog.liveDatabase(name), uploadId, part, bytes);
+  }
+
+  async fetchStaged(name: string, uploadId: string, parts: number, directory: string): Promise<string[]> {
+    validateDatabaseName(name);
+    return this.#staged.fetch(await this.#catalog.liveDatabase(name), uploadId, parts, directory);
+  }
+
+  async dropStaged(name: string, uploadId: string): Promise<void> {
+    validateDatabaseName(name);
+    await this.#staged.drop(await this.#catalog.liveDatabase(name), uploadId);
   }
 
   async collectGarbage(options: { dryRun?: boolean } = {}): Promise<GarbageReport> {
@@ -256,6 +352,8 @@ export class LayeredDatabaseStore implements DatabaseStore {
       dryRun: options.dryRun ?? false,
       retentionMs: this.#options.retentionMs,
       gracePeriodMs: this.#options.gracePeriodMs,
+      transactionLifetimeMs: this.#options.transactionLifetimeMs,
+      stagingLifetimeMs: this.#options.stagingLifetimeMs,
     });
   }
 
@@ -334,14 +432,65 @@ export class LayeredDatabaseStore implements DatabaseStore {
     }
   }
 
-  /** FORMAT.md §5 steps 3 and 4 for the write at `path`, whose parent is `parent`. */
+  /**
+   * A write session on snapshot `base`: DuckDB writes through the page
+   * table at `attachPath`, and commit() hands its changed pages to `recorder`.
+   */
+  async #writeSession(
+    database: DatabaseRow,
+    base: SnapshotRow,
+    recorder: SnapshotRecorder,
+  ): Promise<WriteSession> {
+    const directory = join(this.#work, "writes", randomUUID());
+    let pinned: { paths: Map<string, string>; release: () => void } | undefined;
+    const finish = async (committed: boolean) => {
+      pinned?.release();
+      await recorder.end(committed);
+      await rm(directory, { recursive: true, force: true });
+    };
+    try {
+      const parent = await this.#resolve(base.id);
+      pinned = await this.#layers.acquire(manifestLayers(parent), database.name);
+      await mkdir(directory, { recursive: true });
+      const path = join(directory, `${database.name}.duckdb`);
+      await writePageTable(path, parent, pinned.paths);
+      const paths = pinned.paths;
+      let done = false;
+      return {
+        base: snapshotInfo(database, base, []),
+        attachPath: attachPath(path),
+        commit: async () => {
+          if (done) throw new Error("this write session is already finished");
+          done = true;
+          try {
+            const committed = await this.#commit(database, base, parent, path, paths, recorder);
+            await finish(true);
+            return committed;
+          } catch (error) {
+            await finish(false);
+            throw error;
+          }
+        },
+        abort: async () => {
+          if (done) return;
+          done = true;
+          await finish(false);
+        },
+      };
+    } catch (error) {
+      await finish(false);
+      throw error;
+    }
+  }
+
+  /** FORMAT.md §5 steps 3 and 4 for the write at `path`, whose parent is `base`, resolved as `parent`. */
   async #commit(
     database: DatabaseRow,
-    lease: Lease,
+    base: SnapshotRow,
     parent: ResolvedManifest,
-    parentDepth: number,
     path: string,
     parentLayers: Map<string, string>,
+    recorder: SnapshotRecorder,
   ): Promise<SnapshotInfo> {
     const phase = this.#options.onCommitPhase ?? (async () => {});
     await phase("checkpointed");
@@ -381,28 +530,26 @@ export class LayeredDatabaseStore implements DatabaseStore {
         phase,
       );
       await phase("uploaded");
-      const full = parentDepth + 1 >= MAX_CHAIN;
+      const full = base.chainDepth + 1 >= MAX_CHAIN;
       const delta: Manifest = { length: dirty.length, kind: "delta", entries };
       const resolved = resolveManifest(delta, parent);
       const manifest: Manifest = full
         ? { length: dirty.length, kind: "full", entries: resolved.pages }
         : delta;
-      const committed = await this.#catalog.commitSnapshot(
-        lease,
+      const committed = await recorder.record(
         {
           databaseId: database.id,
-          parentId: lease.headSnapshotId,
+          parentId: base.id,
           length: dirty.length,
-          chainDepth: full ? 0 : parentDepth + 1,
+          chainDepth: full ? 0 : base.chainDepth + 1,
           manifest: encodeManifest(manifest),
-          epoch: lease.epoch,
+          epoch: recorder.epoch,
           newLayers,
           layerKeys: manifestLayers(resolved).map(layerKey),
         },
-        () => phase("committing"),
+        phase,
       );
-      this.#remember(committed.id, resolved);
-      if (manifestLayers(resolved).length > COMPACT_ABOVE_LAYERS) this.#compactInBackground(database.name);
+      this.#committed(database, committed, resolved);
       return snapshotInfo(database, committed, []);
     } finally {
       await overlay?.close();
@@ -490,6 +637,19 @@ export class LayeredDatabaseStore implements DatabaseStore {
     return resolved as ResolvedManifest;
   }
 
+  /** Remembers a new snapshot's manifest and, for a head that reads many layers, starts a compaction. */
+  #committed(database: DatabaseRow, snapshot: SnapshotRow, manifest: ResolvedManifest): void {
+    this.#remember(snapshot.id, manifest);
+    if (!snapshot.private && manifestLayers(manifest).length > COMPACT_ABOVE_LAYERS) {
+      this.#compactInBackground(database.name);
+    }
+  }
+
+  /** Half the grace period: a reader that pins a pruned snapshot late still finishes before its layers go. */
+  #pinGraceMs(): number {
+    return this.#options.gracePeriodMs / 2;
+  }
+
   #remember(snapshotId: bigint, manifest: ResolvedManifest): void {
     this.#resolved.delete(snapshotId);
     this.#resolved.set(snapshotId, manifest);
@@ -498,6 +658,17 @@ export class LayeredDatabaseStore implements DatabaseStore {
       if (oldest !== undefined) this.#resolved.delete(oldest);
     }
   }
+}
+
+/** A snapshot id as the engine passes it on (decimal digits). */
+function snapshotId(id: string): bigint {
+  if (!/^[0-9]{1,18}$/.test(id)) {
+    throw new StorageError(
+      "invalid_argument",
+      `invalid snapshot id ${JSON.stringify(id)}: expected decimal digits`,
+    );
+  }
+  return BigInt(id);
 }
 
 function snapshotInfo(database: DatabaseRow, row: SnapshotRow, names: string[]): SnapshotInfo {
@@ -518,6 +689,18 @@ async function readLayerPage(
     await source.close();
   }
   return bytes;
+}
+
+/** Whether two snapshots hold the same bytes (their pages may live in different layers). */
+function sameContents(a: ResolvedManifest, b: ResolvedManifest): boolean {
+  return (
+    a.length === b.length &&
+    a.pages.length === b.pages.length &&
+    a.pages.every((entry, page) => {
+      const other = b.pages[page];
+      return other !== undefined && other.length === entry.length && sameHash(other.hash, entry.hash);
+    })
+  );
 }
 
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {

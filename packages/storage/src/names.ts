@@ -29,3 +29,30 @@ export function validateSnapshotName(name: string): string {
   }
   return name;
 }
+
+const uploadId = /^[0-9a-f]{32}$/;
+
+/** Parts one upload may have: at 5 MiB each, half a terabyte. */
+export const MAX_STAGED_PARTS = 100_000;
+
+/** Upload ids name staged objects, so they are random lowercase hex the client draws, 32 characters. */
+export function validateUploadId(id: string): string {
+  if (!uploadId.test(id)) {
+    throw new StorageError(
+      "invalid_argument",
+      `invalid upload id ${JSON.stringify(id)}: use 32 lowercase hexadecimal characters, drawn at random for each upload`,
+    );
+  }
+  return id;
+}
+
+/** Parts are numbered 0, 1, 2, … up to MAX_STAGED_PARTS - 1. */
+export function validateStagedPart(part: number): number {
+  if (!Number.isInteger(part) || part < 0 || part >= MAX_STAGED_PARTS) {
+    throw new StorageError(
+      "invalid_argument",
+      `part ${part} is out of range: an upload has parts 0 to ${MAX_STAGED_PARTS - 1}`,
+    );
+  }
+  return part;
+}

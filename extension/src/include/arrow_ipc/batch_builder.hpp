@@ -13,12 +13,26 @@
 
 namespace openduck {
 
+//! Releases an ArrowSchema/ArrowArray when leaving scope, also on exceptions.
+template <class T>
+struct ArrowReleaser {
+	T value;
+	~ArrowReleaser() {
+		if (value.release) {
+			value.release(&value);
+		}
+	}
+};
+
 class ArrowBatchBuilder {
 public:
 	//! `options.client_context` must be the context that produced the chunks (extension-type casts use it).
 	ArrowBatchBuilder(duckdb::vector<duckdb::LogicalType> types, duckdb::ClientProperties options,
 	                  duckdb::idx_t batch_rows, duckdb::idx_t batch_bytes);
 
+	//! The ClientProperties that decide how DuckDB exports Arrow from `context`, adjusted to what the IPC writer and
+	//! its readers need.
+	static duckdb::ClientProperties ExportProperties(duckdb::ClientContext &context);
 	//! The Arrow schema of the batches: DuckDB's, with BOOLEAN as Arrow's bool (see the implementation).
 	static void ExportSchema(ArrowSchema &schema, const duckdb::vector<duckdb::LogicalType> &types,
 	                         const duckdb::vector<duckdb::string> &names, duckdb::ClientProperties options);

@@ -29,8 +29,10 @@ public:
 	//! `settings` (name, value) apply to the inner connection only, e.g. ("TimeZone", "Europe/Berlin"): the caller's
 	//! session settings, forwarded so the SQL answers as it would there. They are applied as SET would, but also
 	//! under lock_configuration (which the worker's sandbox turns on): the configuration stays locked for SQL.
+	//! `staged` (upload id -> part files) are the staged rows the SQL may read with openduck_staged.
 	InnerQuery(duckdb::ClientContext &outer, duckdb::string sql,
-	           const duckdb::vector<std::pair<duckdb::string, duckdb::string>> &settings = {});
+	           const duckdb::vector<std::pair<duckdb::string, duckdb::string>> &settings = {},
+	           const std::unordered_map<duckdb::string, duckdb::vector<duckdb::string>> &staged = {});
 	~InnerQuery();
 
 	//! Runs every statement but the last to completion (discarding results) and starts the last one.

@@ -52,6 +52,9 @@ public:
 	ExecuteQueryResponse ExecuteQuery(const ExecuteQueryRequest &request,
 	                                  const std::function<bool()> &interrupted = {});
 
+	//! Stages one part of an upload; `interrupted` as for ExecuteQuery.
+	void StageRows(const StageRowsRequest &request, const std::function<bool()> &interrupted = {});
+
 	//! Streams the result of `handle` (from ExecuteQueryResponse.handle): calls on_message for each message of the
 	//! stream, in order, as it arrives (the message may be moved from). Throws RemoteError on an error
 	//! end-of-stream (possibly after messages arrived), a transport failure or an interruption; exceptions of
@@ -61,6 +64,8 @@ public:
 
 private:
 	HttpHeaders Headers(const char *content_type) const;
+	//! A unary call: the response body on success, else throws RemoteError.
+	std::string Unary(const char *path, const std::string &request, const std::function<bool()> &interrupted);
 	//! The RemoteError for a response that is not the call's success: a Connect error document, or just a status.
 	RemoteError ErrorResponse(const HttpResponse &response, const std::string &body) const;
 	//! The RemoteError for a transport failure.

@@ -25,12 +25,35 @@ struct QueryOptions {
 	std::vector<std::pair<std::string, std::string>> settings;
 };
 
+//! Rows staged with StageRows that a request's SQL reads as openduck_staged('<upload_id>').
+struct StagedRows {
+	std::string upload_id;
+	uint32_t parts = 0;
+};
+
 struct ExecuteQueryRequest {
 	std::string database;
 	std::string sql;
-	//! A snapshot id or name to read (time travel); empty for the database's head.
+	//! A snapshot id or name to read (time travel); empty for the database's head. With begin_transaction: the
+	//! snapshot the transaction starts from.
 	std::string snapshot;
 	QueryOptions options;
+	//! The token of the server-side transaction the SQL runs in (ExecuteQueryResponse.transaction), if any.
+	std::string transaction;
+	//! Begins a server-side transaction with this SQL as its first statement.
+	bool begin_transaction = false;
+	std::vector<StagedRows> staged;
+
+	std::string Encode() const;
+};
+
+struct StageRowsRequest {
+	std::string database;
+	//! 32 lowercase hex characters, drawn at random per upload.
+	std::string upload_id;
+	uint32_t part = 0;
+	//! One whole Arrow IPC stream, at most 5 MiB.
+	std::string arrow_ipc;
 
 	std::string Encode() const;
 };
@@ -70,6 +93,8 @@ struct ExecuteQueryResponse {
 	uint64_t handle_ttl_ms = 0;
 	//! Set for a complete result.
 	std::optional<QueryStatistics> statistics;
+	//! Inside a server-side transaction: the token for its next statement.
+	std::string transaction;
 
 	static ExecuteQueryResponse Decode(const char *data, size_t size);
 };

@@ -15,17 +15,17 @@ namespace openduck {
 
 class RemoteChunkSource {
 public:
-	//! Starts running `sql` at `snapshot` (empty: the head) right away, on a background thread. With `expected`
-	//! types, rows arrive cast to them where the remote answer differs (an empty result says nothing of its ENUM
-	//! columns' values, for one, and reads back as VARCHAR). `options` go with the request (session settings).
-	RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, std::string sql, std::string snapshot,
-	                  duckdb::vector<duckdb::LogicalType> expected = {}, QueryOptions options = {});
+	//! Sends `request` right away and receives its answer on a background thread. With `expected` types, rows
+	//! arrive cast to them where the remote answer differs (an empty result says nothing of its ENUM columns'
+	//! values, for one, and reads back as VARCHAR).
+	RemoteChunkSource(std::shared_ptr<RemoteDatabase> remote, ExecuteQueryRequest request,
+	                  duckdb::vector<duckdb::LogicalType> expected = {});
 
 	//! The result's columns (the expected ones if given); the first call waits for the first rows.
 	const duckdb::vector<duckdb::LogicalType> &Types(duckdb::ClientContext &context);
 	const duckdb::vector<std::string> &Names(duckdb::ClientContext &context);
-	//! The snapshot the query read.
-	const std::string &SnapshotId(duckdb::ClientContext &context);
+	//! The answer's header (waits for it): snapshot, statement type, schema, transaction token.
+	const ExecuteQueryResponse &Header(duckdb::ClientContext &context);
 	//! Fills `output` (initialized with Types()) with the next rows; false at the end of the result. The column
 	//! count must be as expected (checked).
 	bool Next(duckdb::ClientContext &context, duckdb::DataChunk &output);
@@ -35,10 +35,10 @@ public:
 	}
 	//! Percentage done as the server reports it, or -1 when unknown.
 	double Progress() const;
-	//! For a read at the head that settles a transaction's snapshot: `resolve` runs with the snapshot the answer
-	//! read before any row is handed out; `abandon` runs instead if no answer came.
-	void OnSnapshot(std::function<void(duckdb::ClientContext &, const std::string &)> resolve,
-	                std::function<void()> abandon);
+	//! `on_header` runs with the answer's header before anything of it is handed out (a read at the head settles
+	//! its transaction's snapshot so); `abandon` runs instead if no answer came.
+	void OnHeader(std::function<void(duckdb::ClientContext &, const ExecuteQueryResponse &)> on_header,
+	              std::function<void()> abandon);
 	~RemoteChunkSource();
 
 private:
@@ -51,7 +51,7 @@ private:
 	//! Rows as received, when they need a cast into the expected types.
 	duckdb::unique_ptr<duckdb::DataChunk> received;
 	bool done = false;
-	std::function<void(duckdb::ClientContext &, const std::string &)> resolve;
+	std::function<void(duckdb::ClientContext &, const ExecuteQueryResponse &)> on_header;
 	std::function<void()> abandon;
 };
 

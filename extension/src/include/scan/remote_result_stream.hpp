@@ -21,8 +21,8 @@ namespace openduck {
 
 class RemoteResultStream {
 public:
-	RemoteResultStream(std::shared_ptr<RemoteDatabase> database, std::string sql, std::string snapshot,
-	                   QueryOptions options);
+	//! Sends `request` (its database is filled in) right away.
+	RemoteResultStream(std::shared_ptr<RemoteDatabase> database, ExecuteQueryRequest request);
 	~RemoteResultStream();
 
 	//! Waits for the response header (statement type, snapshot, Arrow schema). Throws the remote error, or an
@@ -40,9 +40,7 @@ private:
 	void Wait(duckdb::ClientContext &context, const std::function<bool()> &ready, std::unique_lock<std::mutex> &guard);
 
 	std::shared_ptr<RemoteDatabase> database;
-	std::string sql;
-	std::string snapshot;
-	QueryOptions options;
+	ExecuteQueryRequest request;
 
 	mutable std::mutex lock;
 	std::condition_variable changed;

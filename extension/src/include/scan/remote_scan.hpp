@@ -24,6 +24,7 @@ struct RemoteScanBindData : public duckdb::TableFunctionData {
 	std::string catalog_name;
 	std::string schema;
 	std::string table;
+	bool is_view = false;
 	duckdb::vector<std::string> names;
 	duckdb::vector<duckdb::LogicalType> types;
 	duckdb::optional_idx estimated_rows;

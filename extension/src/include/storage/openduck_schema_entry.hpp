@@ -3,7 +3,8 @@
 //
 // storage/openduck_schema_entry.hpp
 //
-// A remote schema as seen at one snapshot: its tables and views. Writes come with the write path.
+// A remote schema as seen at one snapshot: its tables and views. Creating, altering and dropping
+// entries runs on the server (RemoteDdl).
 //===----------------------------------------------------------------------===//
 
 #pragma once
@@ -54,8 +55,5 @@ public:
 private:
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckTableEntry>> tables;
 };
-
-//! The error every write through the catalog gives until the write path exists.
-[[noreturn]] void ThrowReadOnlyCatalog(duckdb::Catalog &catalog);
 
 } // namespace openduck

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "scan/remote_chunk_source.hpp"
+#include "scan/forwarded_settings.hpp"
 #include "storage/snapshot_catalog.hpp"
 
 #include "duckdb/transaction/transaction.hpp"
@@ -18,12 +19,29 @@ namespace openduck {
 
 class OpenDuckCatalog;
 
+//! One write sent to the server.
+struct RemoteWrite {
+	std::string sql;
+	//! Uploads the SQL reads as openduck_staged('<id>').
+	std::vector<StagedRows> staged;
+	//! The SQL names rows by the row ids this transaction read: it must apply to the snapshot they were read at.
+	bool uses_row_ids = false;
+	//! DDL: the catalog this transaction binds against is reloaded after it.
+	bool changes_catalog = false;
+};
+
 //! A transaction that follows the head does not ask which snapshot that is before it reads: its statements bind
 //! against the catalog the attach last loaded, and its first remote request reads the head. The snapshot that
 //! request read becomes the transaction's (later requests pin it), once the catalog is checked against it: the same
 //! snapshot, or one where the tables the request reads are the same (its catalog, with fresh row estimates, is
 //! taken over); a changed table fails the statement, which binds against the new catalog when run again. So a query
 //! costs one round trip, and a new transaction still sees every commit made before it read.
+//!
+//! Writes: an autocommit write is sent as it is and the server commits it at once (one round trip). The first write
+//! of an explicit transaction begins a server-side transaction at this transaction's snapshot; from then on every
+//! request carries its token, so reads see the transaction's own writes, and COMMIT publishes them all as one
+//! snapshot (or fails, with nothing visible, when another writer committed first). ROLLBACK, an error or a client
+//! that goes away just leave the server-side transaction unpublished.
 class OpenDuckTransaction : public duckdb::Transaction {
 public:
 	OpenDuckTransaction(duckdb::TransactionManager &manager, duckdb::ClientContext &context, OpenDuckCatalog &catalog);
@@ -44,10 +62,15 @@ public:
 	//! all read the same.
 	void ResolveNow(duckdb::ClientContext &context, const duckdb::vector<std::string> &tables);
 	//! Starts reading `sql`, which reads `tables` ("schema.table"), at this transaction's snapshot (see
-	//! ClaimSnapshot), rows cast to `types`.
+	//! ClaimSnapshot) or in its server-side transaction, rows cast to `types`.
 	duckdb::unique_ptr<RemoteChunkSource> Read(duckdb::ClientContext &context, std::string sql,
 	                                           duckdb::vector<duckdb::LogicalType> types, QueryOptions options,
 	                                           duckdb::vector<std::string> tables);
+
+	//! Runs a write (see above) and returns the server's answer, complete.
+	ExecuteQueryResponse Write(duckdb::ClientContext &context, RemoteWrite write);
+	//! Publishes the server-side transaction, if there is one. Throws when the server refuses (a conflict).
+	void Commit(duckdb::ClientContext &context);
 
 	static OpenDuckTransaction &Get(duckdb::ClientContext &context, duckdb::Catalog &catalog);
 
@@ -60,6 +83,10 @@ private:
 	//! The snapshot every read of this transaction sees, once settled.
 	std::string read_snapshot;
 	bool claimed = false;
+	//! The server-side transaction's token, once this transaction wrote (explicit transactions only).
+	std::string token;
+	//! DDL ran in the server-side transaction: the catalog is reloaded after COMMIT.
+	bool changed_catalog = false;
 };
 
 } // namespace openduck

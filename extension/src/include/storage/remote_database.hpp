@@ -21,6 +21,8 @@ namespace openduck {
 //! A whole result fetched into memory: for catalog queries and other small answers.
 struct RemoteRows {
 	std::string snapshot_id;
+	//! The server-side transaction's token for its next statement, if the request ran in one.
+	std::string transaction;
 	duckdb::vector<std::string> names;
 	duckdb::unique_ptr<duckdb::ColumnDataCollection> rows;
 };
@@ -37,8 +39,14 @@ public:
 	std::unique_ptr<ConnectClient> Acquire();
 	void Release(std::unique_ptr<ConnectClient> client);
 
-	//! Runs `sql` at `snapshot` (empty: the head) and returns every row. Remote errors become DuckDB exceptions.
-	RemoteRows Fetch(duckdb::ClientContext &context, const std::string &sql, const std::string &snapshot);
+	//! Sends `request` (its database is filled in) and returns every row of the answer. Remote errors become DuckDB
+	//! exceptions.
+	RemoteRows Fetch(duckdb::ClientContext &context, ExecuteQueryRequest request);
+	//! Sends `request` and returns the answer as it is (a write's answer is always complete). Interrupting
+	//! `context` cancels the call.
+	ExecuteQueryResponse Execute(duckdb::ClientContext &context, ExecuteQueryRequest request);
+	//! Stages one part of an upload (its database is filled in).
+	void Stage(duckdb::ClientContext &context, StageRowsRequest request);
 
 private:
 	AttachParameters parameters;

@@ -15,9 +15,10 @@ namespace openduck {
 
 class SnapshotCatalog {
 public:
-	//! Reads the catalog of `remote` at `snapshot` (empty: the head), building entries that belong to `catalog`.
+	//! Reads the catalog of `remote` where `scope` reads (its snapshot, empty for the head, or its transaction),
+	//! building entries that belong to `catalog`.
 	static std::shared_ptr<SnapshotCatalog> Load(duckdb::ClientContext &context, duckdb::Catalog &catalog,
-	                                             RemoteDatabase &remote, const std::string &snapshot);
+	                                             RemoteDatabase &remote, ExecuteQueryRequest scope);
 
 	//! The snapshot id the entries describe; every scan in the transaction reads this snapshot.
 	const std::string &SnapshotId() const {

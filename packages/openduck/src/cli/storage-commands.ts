@@ -27,7 +27,8 @@ ${storageUsage}`;
 export const gcUsage = `openduck gc [--dry-run] [--json]
 
 Deletes snapshots no longer retained and the layers no retained snapshot
-reads, after their grace period. --dry-run reports without deleting.
+reads, after their grace period, and staged rows no write read in time.
+--dry-run reports without deleting.
 
 ${storageUsage}`;
 
@@ -215,11 +216,12 @@ export async function gcCommand(args: string[]): Promise<number> {
       layersDeleted: Number(report.layersDeleted),
       orphansDeleted: Number(report.orphansDeleted),
       bytesDeleted: Number(report.bytesDeleted),
+      stagedDeleted: Number(report.stagedDeleted),
     };
     print(
       values.json ?? false,
       summary,
-      `${report.dryRun ? "would delete" : "deleted"} ${summary.snapshotsDeleted} snapshots, ${summary.databasesPurged} dropped databases, ${summary.layersDeleted + summary.orphansDeleted} layers (${formatBytes(summary.bytesDeleted)})`,
+      `${report.dryRun ? "would delete" : "deleted"} ${summary.snapshotsDeleted} snapshots, ${summary.databasesPurged} dropped databases, ${summary.layersDeleted + summary.orphansDeleted} layers (${formatBytes(summary.bytesDeleted)}), ${summary.stagedDeleted} staged parts`,
     );
   } finally {
     await access.close();

@@ -18,6 +18,8 @@ export interface SnapshotRow {
   createdAt: Date;
   length: number;
   chainDepth: number;
+  /** A transaction's unpublished write (FORMAT.md §5.1). */
+  private: boolean;
 }
 
 export interface NewSnapshot {
@@ -60,10 +62,11 @@ function snapshotRow(row: Row): SnapshotRow {
     createdAt: row.created_at as Date,
     length: Number(row.length),
     chainDepth: Number(row.chain_depth),
+    private: row.private === true,
   };
 }
 
-const snapshotColumns = "id, database_id, parent_id, created_at, length, chain_depth";
+const snapshotColumns = "id, database_id, parent_id, created_at, length, chain_depth, private";
 const databaseColumns = "id, name, created_at, dropped_at, head_snapshot_id";
 
 /**
@@ -90,7 +93,7 @@ export class Catalog {
   async head(name: string): Promise<[DatabaseRow, SnapshotRow]> {
     const [row] = await this.#sql.query(
       `SELECT d.id, d.name, d.created_at, d.dropped_at, d.head_snapshot_id,
-              s.database_id, s.parent_id, s.created_at AS snapshot_created_at, s.length, s.chain_depth
+              s.database_id, s.parent_id, s.created_at AS snapshot_created_at, s.length, s.chain_depth, s.private
        FROM databases d JOIN snapshots s ON s.id = d.head_snapshot_id
        WHERE d.name = $1 AND d.dropped_at IS NULL`,
       [name],
@@ -122,7 +125,7 @@ export class Catalog {
         throw new StorageError("already_exists", `database "${name}" already exists`);
       const [inserted] = await tx.query("INSERT INTO databases (name) VALUES ($1) RETURNING id", [name]);
       const databaseId = BigInt((inserted as Row).id as bigint);
-      const snapshot = await insertSnapshot(tx, { ...first, databaseId });
+      const snapshot = await insertSnapshot(tx, { ...first, databaseId }, false);
       const [database] = await tx.query(
         `UPDATE databases SET head_snapshot_id = $2 WHERE id = $1 RETURNING ${databaseColumns}`,
         [databaseId, snapshot.id],
@@ -215,9 +218,10 @@ export class Catalog {
         database.headSnapshotId,
       ]);
     } else if (/^[0-9]{1,18}$/.test(snapshot)) {
-      // A database's history starts at its creation or, for a clone, at the clone.
+      // A database's history starts at its creation or, for a clone, at the clone; transactions' private
+      // snapshots are not part of it.
       rows = await this.#sql.query(
-        `SELECT ${snapshotColumns} FROM snapshots WHERE id = $2 AND database_id = $1`,
+        `SELECT ${snapshotColumns} FROM snapshots WHERE id = $2 AND database_id = $1 AND NOT private`,
         [database.id, BigInt(snapshot)],
       );
     } else {
@@ -231,18 +235,47 @@ export class Catalog {
     if (row === undefined) {
       throw new StorageError("not_found", `database "${database.name}" has no snapshot "${snapshot}"`);
     }
-    const found = snapshotRow(row);
+    return this.#readable(database, snapshotRow(row), pinGraceMs);
+  }
+
+  /**
+   * A snapshot a transaction reads or writes on, its base (public) or one of
+   * its private snapshots, with its live database: one round trip, since
+   * every statement of a transaction asks.
+   */
+  async transactionSnapshot(
+    name: string,
+    id: bigint,
+    pinGraceMs: number,
+  ): Promise<[DatabaseRow, SnapshotRow]> {
+    const [row] = await this.#sql.query(
+      `SELECT d.id, d.name, d.created_at, d.dropped_at, d.head_snapshot_id,
+              s.id AS snapshot_id, s.database_id, s.parent_id, s.created_at AS snapshot_created_at, s.length,
+              s.chain_depth, s.private,
+              (s.pruned_at IS NULL OR s.pruned_at > now() - $3 * interval '1 millisecond') AS readable
+       FROM databases d LEFT JOIN snapshots s ON s.database_id = d.id AND s.id = $2
+       WHERE d.name = $1 AND d.dropped_at IS NULL`,
+      [name, id, pinGraceMs],
+    );
+    if (row === undefined) throw new StorageError("not_found", `database "${name}" does not exist`);
+    const database = databaseRow(row);
+    if (row.snapshot_id === null) {
+      throw new StorageError("not_found", `database "${name}" has no snapshot "${id}"`);
+    }
+    const snapshot = snapshotRow({ ...row, id: row.snapshot_id, created_at: row.snapshot_created_at });
+    if (row.readable !== true && snapshot.id !== database.headSnapshotId)
+      throw notRetained(database, snapshot);
+    return [database, snapshot];
+  }
+
+  /** The snapshot, unless garbage collection pruned it more than `pinGraceMs` ago. */
+  async #readable(database: DatabaseRow, found: SnapshotRow, pinGraceMs: number): Promise<SnapshotRow> {
     if (found.id === database.headSnapshotId) return found;
     const [readable] = await this.#sql.query(
       "SELECT 1 FROM snapshots WHERE id = $1 AND (pruned_at IS NULL OR pruned_at > now() - $2 * interval '1 millisecond')",
       [found.id, pinGraceMs],
     );
-    if (readable === undefined) {
-      throw new StorageError(
-        "not_found",
-        `snapshot ${found.id} of database "${database.name}" is no longer retained (older than the retention window and unnamed)`,
-      );
-    }
+    if (readable === undefined) throw notRetained(database, found);
     return found;
   }
 
@@ -278,7 +311,7 @@ export class Catalog {
       `SELECT ${snapshotColumns.replaceAll(/(\w+)/g, "s.$1")},
               coalesce(array_agg(n.name ORDER BY n.name) FILTER (WHERE n.name IS NOT NULL), '{}') AS names
        FROM snapshots s LEFT JOIN snapshot_names n ON n.snapshot_id = s.id AND n.database_id = $1
-       WHERE s.database_id = $1 GROUP BY s.id ORDER BY s.id`,
+       WHERE s.database_id = $1 AND NOT s.private GROUP BY s.id ORDER BY s.id`,
       [database.id],
     );
     return rows.map((row) => ({ ...snapshotRow(row), names: row.names as string[] }));
@@ -374,12 +407,29 @@ export class Catalog {
         throw new StorageError("aborted", "another write committed first; nothing was written, retry it");
       }
       await onLocked?.();
-      const committed = await insertSnapshot(tx, snapshot);
+      const committed = await insertSnapshot(tx, snapshot, false);
       await tx.query(
         "UPDATE databases SET head_snapshot_id = $2, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
         [lease.databaseId, committed.id],
       );
       return committed;
+    });
+  }
+
+  /**
+   * Records a transaction's write as a private snapshot (FORMAT.md §5.1):
+   * no lease, no compare-and-swap, the head stays where it is.
+   */
+  async recordPrivateSnapshot(snapshot: NewSnapshot): Promise<SnapshotRow> {
+    return this.#sql.transaction(async (tx) => {
+      const [row] = await tx.query("SELECT dropped_at FROM databases WHERE id = $1", [snapshot.databaseId]);
+      if (row === undefined || row.dropped_at !== null) {
+        throw new StorageError(
+          "not_found",
+          "the database was dropped while the transaction ran; nothing was written",
+        );
+      }
+      return insertSnapshot(tx, snapshot, true);
     });
   }
 
@@ -393,10 +443,23 @@ export class Catalog {
   }
 }
 
-async function insertSnapshot(tx: SqlTransaction, snapshot: NewSnapshot): Promise<SnapshotRow> {
+function notRetained(database: DatabaseRow, snapshot: SnapshotRow): StorageError {
+  return new StorageError(
+    "not_found",
+    snapshot.private
+      ? `snapshot ${snapshot.id} of database "${database.name}" belonged to a transaction that expired`
+      : `snapshot ${snapshot.id} of database "${database.name}" is no longer retained (older than the retention window and unnamed)`,
+  );
+}
+
+async function insertSnapshot(
+  tx: SqlTransaction,
+  snapshot: NewSnapshot,
+  isPrivate: boolean,
+): Promise<SnapshotRow> {
   const [row] = await tx.query(
-    `INSERT INTO snapshots (database_id, parent_id, length, chain_depth, manifest, epoch)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${snapshotColumns}`,
+    `INSERT INTO snapshots (database_id, parent_id, length, chain_depth, manifest, epoch, private)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${snapshotColumns}`,
     [
       snapshot.databaseId,
       snapshot.parentId,
@@ -404,6 +467,7 @@ async function insertSnapshot(tx: SqlTransaction, snapshot: NewSnapshot): Promis
       snapshot.chainDepth,
       snapshot.manifest,
       snapshot.epoch,
+      isPrivate,
     ],
   );
   const inserted = snapshotRow(row as Row);

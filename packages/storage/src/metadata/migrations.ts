@@ -55,6 +55,13 @@ const migrations: { version: number; statements: string[] }[] = [
       "CREATE INDEX snapshot_layers_layer ON snapshot_layers (layer_key)",
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // A transaction's unpublished writes (FORMAT.md §5.1): never a head, invisible to clients.
+      "ALTER TABLE snapshots ADD COLUMN private boolean NOT NULL DEFAULT false",
+    ],
+  },
 ];
 
 /** Any constant shared by every OpenDuck process: the advisory lock taken while migrating. */

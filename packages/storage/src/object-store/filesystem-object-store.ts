@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { constants, type Dir } from "node:fs";
-import { copyFile, link, mkdir, open, opendir, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, open, opendir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { StorageError } from "../errors.js";
 import type { ObjectStore, StoredObject } from "./object-store.js";
@@ -22,45 +22,28 @@ export class FilesystemObjectStore implements ObjectStore {
     const path = this.#path(key);
     // Saves writing a large layer that is already there; link() below is
     // what actually decides.
-    const existing = await stat(path).catch((error: unknown) => {
-      if (errorCode(error) === "ENOENT") return undefined;
-      // A parent of the key is itself an object.
-      throw errorCode(error) === "ENOTDIR" ? this.#folderConflict(key) : error;
-    });
-    if (existing?.isFile()) return false;
-    if (existing) throw this.#folderConflict(key);
-    const dir = dirname(path);
-    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
-      // Another writer put an object at a parent of the key meanwhile.
-      throw errorCode(error) === "ENOTDIR" || errorCode(error) === "EEXIST"
-        ? this.#folderConflict(key)
-        : error;
-    });
-    // Written whole and flushed under a temporary name, then linked to its
-    // key: readers never see a partial object, link() fails with EEXIST
-    // instead of replacing an object another writer put meanwhile, and a
-    // crash cannot leave an object whose bytes never reached the disk (the
-    // commit that follows in the metadata relies on it).
-    const temporary = join(dir, `.${randomUUID()}.tmp`);
-    try {
-      const file = await open(temporary, "wx");
-      try {
-        await file.writeFile(body);
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
+    if (await this.#isObject(key, path)) return false;
+    // link() fails with EEXIST instead of replacing an object another writer
+    // put meanwhile.
+    return this.#writeThrough(key, path, body, async (temporary) => {
       try {
         await link(temporary, path);
+        return true;
       } catch (error) {
         if (errorCode(error) === "EEXIST") return false;
         throw error;
       }
-      await syncDirectory(dir);
+    });
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    const path = this.#path(key);
+    await this.#isObject(key, path); // for its clear error when the key is a folder of objects
+    // rename() replaces an existing object atomically: readers see the old bytes or the new ones.
+    await this.#writeThrough(key, path, body, async (temporary) => {
+      await rename(temporary, path);
       return true;
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    });
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -126,6 +109,53 @@ export class FilesystemObjectStore implements ObjectStore {
         });
         if (info) yield { key, size: info.size, lastModified: info.mtime };
       }
+    }
+  }
+
+  /** Whether an object is at `path`; throws when the key clashes with a folder of objects. */
+  async #isObject(key: string, path: string): Promise<boolean> {
+    const existing = await stat(path).catch((error: unknown) => {
+      if (errorCode(error) === "ENOENT") return undefined;
+      // A parent of the key is itself an object.
+      throw errorCode(error) === "ENOTDIR" ? this.#folderConflict(key) : error;
+    });
+    if (existing?.isDirectory()) throw this.#folderConflict(key);
+    return existing !== undefined;
+  }
+
+  /**
+   * Writes `body` whole and flushed under a temporary name beside `path`,
+   * then lets `place` move it to its key: readers never see a partial
+   * object, and a crash cannot leave an object whose bytes never reached the
+   * disk (the commit that follows in the metadata relies on it).
+   */
+  async #writeThrough(
+    key: string,
+    path: string,
+    body: Uint8Array,
+    place: (temporary: string) => Promise<boolean>,
+  ): Promise<boolean> {
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      // Another writer put an object at a parent of the key meanwhile.
+      throw errorCode(error) === "ENOTDIR" || errorCode(error) === "EEXIST"
+        ? this.#folderConflict(key)
+        : error;
+    });
+    const temporary = join(dir, `.${randomUUID()}.tmp`);
+    try {
+      const file = await open(temporary, "wx");
+      try {
+        await file.writeFile(body);
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+      const placed = await place(temporary);
+      if (placed) await syncDirectory(dir);
+      return placed;
+    } finally {
+      await rm(temporary, { force: true });
     }
   }
 

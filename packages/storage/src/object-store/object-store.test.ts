@@ -117,6 +117,13 @@ describe.each([filesystem, s3Store])("$name object store", (kind) => {
     expect(await store.get("k")).toEqual(bytes("first"));
   });
 
+  test("put replaces an object, leaving no temporary behind", async () => {
+    await store.put("staged/1/u-0", bytes("first"));
+    await store.put("staged/1/u-0", bytes("second, longer"));
+    expect(await store.get("staged/1/u-0")).toEqual(bytes("second, longer"));
+    expect((await collect(store.list("staged/"))).map((object) => object.key)).toEqual(["staged/1/u-0"]);
+  });
+
   test("concurrent put-if-absent of one key leaves one whole object", async () => {
     const bodies = Array.from({ length: 8 }, (_, i) => new Uint8Array(256 * 1024).fill(i + 1));
     const wrote = await Promise.all(bodies.map((body) => store.putIfAbsent("layers/race", body)));
@@ -220,6 +227,7 @@ describe("filesystem object store", () => {
     await store.putIfAbsent("a/b", bytes("x"));
     await expect(store.putIfAbsent("a", bytes("y"))).rejects.toMatchObject({ code: "invalid_argument" });
     await expect(store.putIfAbsent("a/b/c", bytes("y"))).rejects.toMatchObject({ code: "invalid_argument" });
+    await expect(store.put("a", bytes("y"))).rejects.toMatchObject({ code: "invalid_argument" });
     expect(await store.get("a/b")).toEqual(bytes("x"));
     await expect(store.get("a/b/c")).rejects.toMatchObject({ code: "not_found" });
   });

@@ -1,6 +1,6 @@
 /**
- * Where layers live: a flat namespace of immutable objects addressed by key
- * (e.g. "layers/<sha256>"). Implementations: a directory on the local file
+ * Where layers live: a flat namespace of objects addressed by key (e.g.
+ * "layers/<sha256>", immutable; "staged/…", replaceable). Implementations: a directory on the local file
  * system, and S3 or any S3-compatible server.
  */
 export interface ObjectStore {
@@ -9,6 +9,8 @@ export interface ObjectStore {
    * wrote. Content-addressed keys make an existing object equal to `body`.
    */
   putIfAbsent(key: string, body: Uint8Array): Promise<boolean>;
+  /** Writes the object, replacing one with this key (for objects that are not content-addressed). */
+  put(key: string, body: Uint8Array): Promise<void>;
   /** The whole object. Throws StorageError "not_found" when it does not exist. */
   get(key: string): Promise<Uint8Array>;
   /**

@@ -75,6 +75,16 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async put(key: string, body: Uint8Array): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutObjectCommand({ Bucket: this.#bucket, Key: this.#key(key), Body: body }),
+      );
+    } catch (error) {
+      throw this.#failure("put", key, error);
+    }
+  }
+
   async get(key: string): Promise<Uint8Array> {
     const body = await this.#getBody(key);
     try {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openduck/v1/execution.proto.
  */
 export const file_openduck_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("ChtvcGVuZHVjay92MS9leGVjdXRpb24ucHJvdG8SC29wZW5kdWNrLnYxInIKE0V4ZWN1dGVRdWVyeVJlcXVlc3QSEAoIZGF0YWJhc2UYASABKAkSCwoDc3FsGAIgASgJEhAKCHNuYXBzaG90GAMgASgJEioKB29wdGlvbnMYBCABKAsyGS5vcGVuZHVjay52MS5RdWVyeU9wdGlvbnMisgEKDFF1ZXJ5T3B0aW9ucxIfChJpbmxpbmVfbGltaXRfYnl0ZXMYASABKARIAIgBARI5CghzZXR0aW5ncxgCIAMoCzInLm9wZW5kdWNrLnYxLlF1ZXJ5T3B0aW9ucy5TZXR0aW5nc0VudHJ5Gi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIVChNfaW5saW5lX2xpbWl0X2J5dGVzIiQKBkNvbHVtbhIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAki2QIKFEV4ZWN1dGVRdWVyeVJlc3BvbnNlEhMKC3NuYXBzaG90X2lkGAEgASgJEhYKDnN0YXRlbWVudF90eXBlGAIgASgJEiwKC3Jlc3VsdF9raW5kGAMgASgOMhcub3BlbmR1Y2sudjEuUmVzdWx0S2luZBIkCgdjb2x1bW5zGAQgAygLMhMub3BlbmR1Y2sudjEuQ29sdW1uEhQKDGFycm93X3NjaGVtYRgFIAEoDBIQCghjb21wbGV0ZRgGIAEoCBIVCg1hcnJvd19iYXRjaGVzGAcgASgMEhEKCXJvd19jb3VudBgIIAEoBBIVCg1yb3dzX2FmZmVjdGVkGAkgASgEEg4KBmhhbmRsZRgKIAEoDBIVCg1oYW5kbGVfdHRsX21zGAsgASgEEjAKCnN0YXRpc3RpY3MYDCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3MiJgoUU3RyZWFtUmVzdWx0c1JlcXVlc3QSDgoGaGFuZGxlGAEgASgMIsMBChVTdHJlYW1SZXN1bHRzUmVzcG9uc2USFgoMYXJyb3dfc2NoZW1hGAEgASgMSAASKAoFYmF0Y2gYAiABKAsyFy5vcGVuZHVjay52MS5BcnJvd0JhdGNoSAASKQoIcHJvZ3Jlc3MYAyABKAsyFS5vcGVuZHVjay52MS5Qcm9ncmVzc0gAEjIKCnN0YXRpc3RpY3MYBCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3NIAEIJCgdwYXlsb2FkIiwKCkFycm93QmF0Y2gSCwoDaXBjGAEgASgMEhEKCXJvd19jb3VudBgCIAEoBCJKCghQcm9ncmVzcxISCgpwZXJjZW50YWdlGAEgASgBEhYKDnJvd3NfcHJvY2Vzc2VkGAIgASgEEhIKCnRvdGFsX3Jvd3MYAyABKAQiUwoPUXVlcnlTdGF0aXN0aWNzEgwKBHJvd3MYASABKAQSDQoFYnl0ZXMYAiABKAQSDwoHYmF0Y2hlcxgDIAEoBBISCgplbGFwc2VkX21zGAQgASgBKnYKClJlc3VsdEtpbmQSGwoXUkVTVUxUX0tJTkRfVU5TUEVDSUZJRUQQABIUChBSRVNVTFRfS0lORF9ST1dTEAESHAoYUkVTVUxUX0tJTkRfQ0hBTkdFRF9ST1dTEAISFwoTUkVTVUxUX0tJTkRfTk9USElORxADMsEBChBFeGVjdXRpb25TZXJ2aWNlElMKDEV4ZWN1dGVRdWVyeRIgLm9wZW5kdWNrLnYxLkV4ZWN1dGVRdWVyeVJlcXVlc3QaIS5vcGVuZHVjay52MS5FeGVjdXRlUXVlcnlSZXNwb25zZRJYCg1TdHJlYW1SZXN1bHRzEiEub3BlbmR1Y2sudjEuU3RyZWFtUmVzdWx0c1JlcXVlc3QaIi5vcGVuZHVjay52MS5TdHJlYW1SZXN1bHRzUmVzcG9uc2UwAWIGcHJvdG8z");
+  fileDesc("ChtvcGVuZHVjay92MS9leGVjdXRpb24ucHJvdG8SC29wZW5kdWNrLnYxIssBChNFeGVjdXRlUXVlcnlSZXF1ZXN0EhAKCGRhdGFiYXNlGAEgASgJEgsKA3NxbBgCIAEoCRIQCghzbmFwc2hvdBgDIAEoCRIqCgdvcHRpb25zGAQgASgLMhkub3BlbmR1Y2sudjEuUXVlcnlPcHRpb25zEhMKC3RyYW5zYWN0aW9uGAUgASgMEhkKEWJlZ2luX3RyYW5zYWN0aW9uGAYgASgIEicKBnN0YWdlZBgHIAMoCzIXLm9wZW5kdWNrLnYxLlN0YWdlZFJvd3MiLgoKU3RhZ2VkUm93cxIRCgl1cGxvYWRfaWQYASABKAkSDQoFcGFydHMYAiABKA0iWAoQU3RhZ2VSb3dzUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIRCgl1cGxvYWRfaWQYAiABKAkSDAoEcGFydBgDIAEoDRIRCglhcnJvd19pcGMYBCABKAwiIgoRU3RhZ2VSb3dzUmVzcG9uc2USDQoFYnl0ZXMYASABKAQisgEKDFF1ZXJ5T3B0aW9ucxIfChJpbmxpbmVfbGltaXRfYnl0ZXMYASABKARIAIgBARI5CghzZXR0aW5ncxgCIAMoCzInLm9wZW5kdWNrLnYxLlF1ZXJ5T3B0aW9ucy5TZXR0aW5nc0VudHJ5Gi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIVChNfaW5saW5lX2xpbWl0X2J5dGVzIiQKBkNvbHVtbhIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAki7gIKFEV4ZWN1dGVRdWVyeVJlc3BvbnNlEhMKC3NuYXBzaG90X2lkGAEgASgJEhYKDnN0YXRlbWVudF90eXBlGAIgASgJEiwKC3Jlc3VsdF9raW5kGAMgASgOMhcub3BlbmR1Y2sudjEuUmVzdWx0S2luZBIkCgdjb2x1bW5zGAQgAygLMhMub3BlbmR1Y2sudjEuQ29sdW1uEhQKDGFycm93X3NjaGVtYRgFIAEoDBIQCghjb21wbGV0ZRgGIAEoCBIVCg1hcnJvd19iYXRjaGVzGAcgASgMEhEKCXJvd19jb3VudBgIIAEoBBIVCg1yb3dzX2FmZmVjdGVkGAkgASgEEg4KBmhhbmRsZRgKIAEoDBIVCg1oYW5kbGVfdHRsX21zGAsgASgEEjAKCnN0YXRpc3RpY3MYDCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3MSEwoLdHJhbnNhY3Rpb24YDSABKAwiJgoUU3RyZWFtUmVzdWx0c1JlcXVlc3QSDgoGaGFuZGxlGAEgASgMIsMBChVTdHJlYW1SZXN1bHRzUmVzcG9uc2USFgoMYXJyb3dfc2NoZW1hGAEgASgMSAASKAoFYmF0Y2gYAiABKAsyFy5vcGVuZHVjay52MS5BcnJvd0JhdGNoSAASKQoIcHJvZ3Jlc3MYAyABKAsyFS5vcGVuZHVjay52MS5Qcm9ncmVzc0gAEjIKCnN0YXRpc3RpY3MYBCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3NIAEIJCgdwYXlsb2FkIiwKCkFycm93QmF0Y2gSCwoDaXBjGAEgASgMEhEKCXJvd19jb3VudBgCIAEoBCJKCghQcm9ncmVzcxISCgpwZXJjZW50YWdlGAEgASgBEhYKDnJvd3NfcHJvY2Vzc2VkGAIgASgEEhIKCnRvdGFsX3Jvd3MYAyABKAQiUwoPUXVlcnlTdGF0aXN0aWNzEgwKBHJvd3MYASABKAQSDQoFYnl0ZXMYAiABKAQSDwoHYmF0Y2hlcxgDIAEoBBISCgplbGFwc2VkX21zGAQgASgBKnYKClJlc3VsdEtpbmQSGwoXUkVTVUxUX0tJTkRfVU5TUEVDSUZJRUQQABIUChBSRVNVTFRfS0lORF9ST1dTEAESHAoYUkVTVUxUX0tJTkRfQ0hBTkdFRF9ST1dTEAISFwoTUkVTVUxUX0tJTkRfTk9USElORxADMo0CChBFeGVjdXRpb25TZXJ2aWNlElMKDEV4ZWN1dGVRdWVyeRIgLm9wZW5kdWNrLnYxLkV4ZWN1dGVRdWVyeVJlcXVlc3QaIS5vcGVuZHVjay52MS5FeGVjdXRlUXVlcnlSZXNwb25zZRJYCg1TdHJlYW1SZXN1bHRzEiEub3BlbmR1Y2sudjEuU3RyZWFtUmVzdWx0c1JlcXVlc3QaIi5vcGVuZHVjay52MS5TdHJlYW1SZXN1bHRzUmVzcG9uc2UwARJKCglTdGFnZVJvd3MSHS5vcGVuZHVjay52MS5TdGFnZVJvd3NSZXF1ZXN0Gh4ub3BlbmR1Y2sudjEuU3RhZ2VSb3dzUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message openduck.v1.ExecuteQueryRequest
@@ -52,6 +52,37 @@ export type ExecuteQueryRequest = Message<"openduck.v1.ExecuteQueryRequest"> & {
    * @generated from field: openduck.v1.QueryOptions options = 4;
    */
   options?: QueryOptions | undefined;
+
+  /**
+   * Runs the SQL inside a multi-statement transaction: the token of the
+   * previous response of that transaction (ExecuteQueryResponse.transaction).
+   * Its reads see its own writes; its writes stay private until the SQL
+   * "COMMIT" publishes them all as one snapshot (ABORTED, and nothing of
+   * the transaction visible, when another write committed since the
+   * transaction's base snapshot); "ROLLBACK" ends it. `snapshot` must be
+   * empty. The transaction lives in the token and in the store, never in
+   * one server instance: any instance serves its next statement.
+   *
+   * @generated from field: bytes transaction = 5;
+   */
+  transaction: Uint8Array;
+
+  /**
+   * Begins a transaction with this SQL as its first statement, at
+   * `snapshot` (a snapshot id: the one the client's transaction has read)
+   * or at the head. The response carries its token.
+   *
+   * @generated from field: bool begin_transaction = 6;
+   */
+  beginTransaction: boolean;
+
+  /**
+   * Rows staged with StageRows that the SQL reads as
+   * `openduck_staged('<upload_id>')`.
+   *
+   * @generated from field: repeated openduck.v1.StagedRows staged = 7;
+   */
+  staged: StagedRows[];
 };
 
 /**
@@ -60,6 +91,91 @@ export type ExecuteQueryRequest = Message<"openduck.v1.ExecuteQueryRequest"> & {
  */
 export const ExecuteQueryRequestSchema: GenMessage<ExecuteQueryRequest> = /*@__PURE__*/
   messageDesc(file_openduck_v1_execution, 0);
+
+/**
+ * @generated from message openduck.v1.StagedRows
+ */
+export type StagedRows = Message<"openduck.v1.StagedRows"> & {
+  /**
+   * @generated from field: string upload_id = 1;
+   */
+  uploadId: string;
+
+  /**
+   * Parts 0 .. parts-1, all staged before this request.
+   *
+   * @generated from field: uint32 parts = 2;
+   */
+  parts: number;
+};
+
+/**
+ * Describes the message openduck.v1.StagedRows.
+ * Use `create(StagedRowsSchema)` to create a new message.
+ */
+export const StagedRowsSchema: GenMessage<StagedRows> = /*@__PURE__*/
+  messageDesc(file_openduck_v1_execution, 1);
+
+/**
+ * @generated from message openduck.v1.StageRowsRequest
+ */
+export type StageRowsRequest = Message<"openduck.v1.StageRowsRequest"> & {
+  /**
+   * Database the rows are for. Required.
+   *
+   * @generated from field: string database = 1;
+   */
+  database: string;
+
+  /**
+   * Names the upload: 32 lowercase hex characters the client draws at
+   * random, one per upload.
+   *
+   * @generated from field: string upload_id = 2;
+   */
+  uploadId: string;
+
+  /**
+   * 0, 1, 2, …; staging a part again replaces it.
+   *
+   * @generated from field: uint32 part = 3;
+   */
+  part: number;
+
+  /**
+   * One Arrow IPC stream (schema message, then record batches), at most
+   * 5 MiB. All parts of an upload have the same schema.
+   *
+   * @generated from field: bytes arrow_ipc = 4;
+   */
+  arrowIpc: Uint8Array;
+};
+
+/**
+ * Describes the message openduck.v1.StageRowsRequest.
+ * Use `create(StageRowsRequestSchema)` to create a new message.
+ */
+export const StageRowsRequestSchema: GenMessage<StageRowsRequest> = /*@__PURE__*/
+  messageDesc(file_openduck_v1_execution, 2);
+
+/**
+ * @generated from message openduck.v1.StageRowsResponse
+ */
+export type StageRowsResponse = Message<"openduck.v1.StageRowsResponse"> & {
+  /**
+   * Bytes stored for this part.
+   *
+   * @generated from field: uint64 bytes = 1;
+   */
+  bytes: bigint;
+};
+
+/**
+ * Describes the message openduck.v1.StageRowsResponse.
+ * Use `create(StageRowsResponseSchema)` to create a new message.
+ */
+export const StageRowsResponseSchema: GenMessage<StageRowsResponse> = /*@__PURE__*/
+  messageDesc(file_openduck_v1_execution, 3);
 
 /**
  * @generated from message openduck.v1.QueryOptions
@@ -90,7 +206,7 @@ export type QueryOptions = Message<"openduck.v1.QueryOptions"> & {
  * Use `create(QueryOptionsSchema)` to create a new message.
  */
 export const QueryOptionsSchema: GenMessage<QueryOptions> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 1);
+  messageDesc(file_openduck_v1_execution, 4);
 
 /**
  * A result column as DuckDB names and types it.
@@ -116,7 +232,7 @@ export type Column = Message<"openduck.v1.Column"> & {
  * Use `create(ColumnSchema)` to create a new message.
  */
 export const ColumnSchema: GenMessage<Column> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 2);
+  messageDesc(file_openduck_v1_execution, 5);
 
 /**
  * @generated from message openduck.v1.ExecuteQueryResponse
@@ -202,6 +318,15 @@ export type ExecuteQueryResponse = Message<"openduck.v1.ExecuteQueryResponse"> &
    * @generated from field: openduck.v1.QueryStatistics statistics = 12;
    */
   statistics?: QueryStatistics | undefined;
+
+  /**
+   * Inside a transaction (ExecuteQueryRequest.transaction or
+   * begin_transaction): the token for its next statement. Empty after
+   * COMMIT or ROLLBACK, and outside transactions.
+   *
+   * @generated from field: bytes transaction = 13;
+   */
+  transaction: Uint8Array;
 };
 
 /**
@@ -209,7 +334,7 @@ export type ExecuteQueryResponse = Message<"openduck.v1.ExecuteQueryResponse"> &
  * Use `create(ExecuteQueryResponseSchema)` to create a new message.
  */
 export const ExecuteQueryResponseSchema: GenMessage<ExecuteQueryResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 3);
+  messageDesc(file_openduck_v1_execution, 6);
 
 /**
  * @generated from message openduck.v1.StreamResultsRequest
@@ -228,7 +353,7 @@ export type StreamResultsRequest = Message<"openduck.v1.StreamResultsRequest"> &
  * Use `create(StreamResultsRequestSchema)` to create a new message.
  */
 export const StreamResultsRequestSchema: GenMessage<StreamResultsRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 4);
+  messageDesc(file_openduck_v1_execution, 7);
 
 /**
  * @generated from message openduck.v1.StreamResultsResponse
@@ -278,7 +403,7 @@ export type StreamResultsResponse = Message<"openduck.v1.StreamResultsResponse">
  * Use `create(StreamResultsResponseSchema)` to create a new message.
  */
 export const StreamResultsResponseSchema: GenMessage<StreamResultsResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 5);
+  messageDesc(file_openduck_v1_execution, 8);
 
 /**
  * @generated from message openduck.v1.ArrowBatch
@@ -300,7 +425,7 @@ export type ArrowBatch = Message<"openduck.v1.ArrowBatch"> & {
  * Use `create(ArrowBatchSchema)` to create a new message.
  */
 export const ArrowBatchSchema: GenMessage<ArrowBatch> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 6);
+  messageDesc(file_openduck_v1_execution, 9);
 
 /**
  * @generated from message openduck.v1.Progress
@@ -329,7 +454,7 @@ export type Progress = Message<"openduck.v1.Progress"> & {
  * Use `create(ProgressSchema)` to create a new message.
  */
 export const ProgressSchema: GenMessage<Progress> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 7);
+  messageDesc(file_openduck_v1_execution, 10);
 
 /**
  * What a query cost; metered per query.
@@ -367,7 +492,7 @@ export type QueryStatistics = Message<"openduck.v1.QueryStatistics"> & {
  * Use `create(QueryStatisticsSchema)` to create a new message.
  */
 export const QueryStatisticsSchema: GenMessage<QueryStatistics> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 8);
+  messageDesc(file_openduck_v1_execution, 11);
 
 /**
  * What the last statement of the SQL produces.
@@ -445,6 +570,19 @@ export const ExecutionService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamResultsRequestSchema;
     output: typeof StreamResultsResponseSchema;
+  },
+  /**
+   * Stages one part of rows a later write reads (ExecuteQueryRequest.staged):
+   * how a client moves more rows than one request may carry (a few MB)
+   * into a cloud table. Staged rows are kept for a while (an hour by
+   * default) and read only by requests that name their upload id.
+   *
+   * @generated from rpc openduck.v1.ExecutionService.StageRows
+   */
+  stageRows: {
+    methodKind: "unary";
+    input: typeof StageRowsRequestSchema;
+    output: typeof StageRowsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openduck_v1_execution, 0);

@@ -8,7 +8,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ArrowBatch, Column, Progress, QueryStatistics, ResultKind } from "../../v1/execution_pb.js";
+import type { ArrowBatch, Column, Progress, QueryStatistics, ResultKind, StagedRows } from "../../v1/execution_pb.js";
 import { file_openduck_v1_execution } from "../../v1/execution_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openduck/internal/v1/worker.proto.
  */
 export const file_openduck_internal_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFvcGVuZHVjay9pbnRlcm5hbC92MS93b3JrZXIucHJvdG8SFG9wZW5kdWNrLmludGVybmFsLnYxIuEBCg5FeGVjdXRlUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRILCgNzcWwYAiABKAkSEAoIc25hcHNob3QYAyABKAkSEgoKYmF0Y2hfcm93cxgEIAEoDRITCgtiYXRjaF9ieXRlcxgFIAEoDRJECghzZXR0aW5ncxgGIAMoCzIyLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXF1ZXN0LlNldHRpbmdzRW50cnkaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIssBCg9FeGVjdXRlUmVzcG9uc2USLgoGaGVhZGVyGAEgASgLMhwub3BlbmR1Y2suaW50ZXJuYWwudjEuSGVhZGVySAASKAoFYmF0Y2gYAiABKAsyFy5vcGVuZHVjay52MS5BcnJvd0JhdGNoSAASKQoIcHJvZ3Jlc3MYAyABKAsyFS5vcGVuZHVjay52MS5Qcm9ncmVzc0gAEigKA2VuZBgEIAEoCzIZLm9wZW5kdWNrLmludGVybmFsLnYxLkVuZEgAQgkKB3BheWxvYWQirgEKBkhlYWRlchITCgtzbmFwc2hvdF9pZBgBIAEoCRIWCg5zdGF0ZW1lbnRfdHlwZRgCIAEoCRIsCgtyZXN1bHRfa2luZBgDIAEoDjIXLm9wZW5kdWNrLnYxLlJlc3VsdEtpbmQSJAoHY29sdW1ucxgEIAMoCzITLm9wZW5kdWNrLnYxLkNvbHVtbhIUCgxhcnJvd19zY2hlbWEYBSABKAwSDQoFd3JpdGUYBiABKAgiTgoDRW5kEhUKDXJvd3NfYWZmZWN0ZWQYASABKAQSMAoKc3RhdGlzdGljcxgCIAEoCzIcLm9wZW5kdWNrLnYxLlF1ZXJ5U3RhdGlzdGljcyIeCg9SZWdpc3RlclJlcXVlc3QSCwoDdXJsGAEgASgJIiIKEFJlZ2lzdGVyUmVzcG9uc2USDgoGdHRsX21zGAEgASgNMmkKDVdvcmtlclNlcnZpY2USWAoHRXhlY3V0ZRIkLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXF1ZXN0GiUub3BlbmR1Y2suaW50ZXJuYWwudjEuRXhlY3V0ZVJlc3BvbnNlMAEycgoVV29ya2VyUmVnaXN0cnlTZXJ2aWNlElkKCFJlZ2lzdGVyEiUub3BlbmR1Y2suaW50ZXJuYWwudjEuUmVnaXN0ZXJSZXF1ZXN0GiYub3BlbmR1Y2suaW50ZXJuYWwudjEuUmVnaXN0ZXJSZXNwb25zZWIGcHJvdG8z", [file_openduck_v1_execution]);
+  fileDesc("CiFvcGVuZHVjay9pbnRlcm5hbC92MS93b3JrZXIucHJvdG8SFG9wZW5kdWNrLmludGVybmFsLnYxItgCCg5FeGVjdXRlUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRILCgNzcWwYAiABKAkSEAoIc25hcHNob3QYAyABKAkSEgoKYmF0Y2hfcm93cxgEIAEoDRITCgtiYXRjaF9ieXRlcxgFIAEoDRJECghzZXR0aW5ncxgGIAMoCzIyLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXF1ZXN0LlNldHRpbmdzRW50cnkSGAoQdHJhbnNhY3Rpb25fYmFzZRgHIAEoCRIXCg90cmFuc2FjdGlvbl90aXAYCCABKAkSJwoGc3RhZ2VkGAkgAygLMhcub3BlbmR1Y2sudjEuU3RhZ2VkUm93cxIZChFiZWdpbl90cmFuc2FjdGlvbhgKIAEoCBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiywEKD0V4ZWN1dGVSZXNwb25zZRIuCgZoZWFkZXIYASABKAsyHC5vcGVuZHVjay5pbnRlcm5hbC52MS5IZWFkZXJIABIoCgViYXRjaBgCIAEoCzIXLm9wZW5kdWNrLnYxLkFycm93QmF0Y2hIABIpCghwcm9ncmVzcxgDIAEoCzIVLm9wZW5kdWNrLnYxLlByb2dyZXNzSAASKAoDZW5kGAQgASgLMhkub3BlbmR1Y2suaW50ZXJuYWwudjEuRW5kSABCCQoHcGF5bG9hZCLhAQoGSGVhZGVyEhMKC3NuYXBzaG90X2lkGAEgASgJEhYKDnN0YXRlbWVudF90eXBlGAIgASgJEiwKC3Jlc3VsdF9raW5kGAMgASgOMhcub3BlbmR1Y2sudjEuUmVzdWx0S2luZBIkCgdjb2x1bW5zGAQgAygLMhMub3BlbmR1Y2sudjEuQ29sdW1uEhQKDGFycm93X3NjaGVtYRgFIAEoDBINCgV3cml0ZRgGIAEoCBIXCg90cmFuc2FjdGlvbl90aXAYByABKAkSGAoQdHJhbnNhY3Rpb25fYmFzZRgIIAEoCSJOCgNFbmQSFQoNcm93c19hZmZlY3RlZBgBIAEoBBIwCgpzdGF0aXN0aWNzGAIgASgLMhwub3BlbmR1Y2sudjEuUXVlcnlTdGF0aXN0aWNzIlQKDFN0YWdlUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIRCgl1cGxvYWRfaWQYAiABKAkSDAoEcGFydBgDIAEoDRIRCglhcnJvd19pcGMYBCABKAwiHgoNU3RhZ2VSZXNwb25zZRINCgVieXRlcxgBIAEoBCIeCg9SZWdpc3RlclJlcXVlc3QSCwoDdXJsGAEgASgJIiIKEFJlZ2lzdGVyUmVzcG9uc2USDgoGdHRsX21zGAEgASgNMrsBCg1Xb3JrZXJTZXJ2aWNlElgKB0V4ZWN1dGUSJC5vcGVuZHVjay5pbnRlcm5hbC52MS5FeGVjdXRlUmVxdWVzdBolLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXNwb25zZTABElAKBVN0YWdlEiIub3BlbmR1Y2suaW50ZXJuYWwudjEuU3RhZ2VSZXF1ZXN0GiMub3BlbmR1Y2suaW50ZXJuYWwudjEuU3RhZ2VSZXNwb25zZTJyChVXb3JrZXJSZWdpc3RyeVNlcnZpY2USWQoIUmVnaXN0ZXISJS5vcGVuZHVjay5pbnRlcm5hbC52MS5SZWdpc3RlclJlcXVlc3QaJi5vcGVuZHVjay5pbnRlcm5hbC52MS5SZWdpc3RlclJlc3BvbnNlYgZwcm90bzM", [file_openduck_v1_execution]);
 
 /**
  * @generated from message openduck.internal.v1.ExecuteRequest
@@ -57,6 +57,36 @@ export type ExecuteRequest = Message<"openduck.internal.v1.ExecuteRequest"> & {
    * @generated from field: map<string, string> settings = 6;
    */
   settings: { [key: string]: string };
+
+  /**
+   * Set inside a transaction (the gateway verified its token): the SQL runs
+   * on the transaction's latest private snapshot `transaction_tip`; a write
+   * adds a private snapshot on it; "COMMIT" publishes the tip if the head is
+   * still `transaction_base`. `snapshot` is empty then.
+   *
+   * @generated from field: string transaction_base = 7;
+   */
+  transactionBase: string;
+
+  /**
+   * @generated from field: string transaction_tip = 8;
+   */
+  transactionTip: string;
+
+  /**
+   * Rows the SQL reads as openduck_staged('<upload_id>').
+   *
+   * @generated from field: repeated openduck.v1.StagedRows staged = 9;
+   */
+  staged: StagedRows[];
+
+  /**
+   * Begins a transaction at `snapshot` (or the head) and runs the SQL in it:
+   * the header tells which snapshot that was (transaction_base).
+   *
+   * @generated from field: bool begin_transaction = 10;
+   */
+  beginTransaction: boolean;
 };
 
 /**
@@ -116,7 +146,8 @@ export const ExecuteResponseSchema: GenMessage<ExecuteResponse> = /*@__PURE__*/
 export type Header = Message<"openduck.internal.v1.Header"> & {
   /**
    * The snapshot the result reflects: the pinned one for a read, the newly
-   * committed one for a write.
+   * committed one for a write; inside a transaction its tip (as
+   * transaction_tip), and after COMMIT the snapshot it published.
    *
    * @generated from field: string snapshot_id = 1;
    */
@@ -143,12 +174,29 @@ export type Header = Message<"openduck.internal.v1.Header"> & {
   arrowSchema: Uint8Array;
 
   /**
-   * The SQL wrote and committed. A write's result is buffered by the worker
-   * and sent only after the commit, so it cannot be streamed again.
+   * The SQL wrote and committed (a transaction's write: privately), or ended
+   * a transaction. Such a result is buffered by the worker and sent only
+   * after the commit, and the SQL must never run again for a query handle.
    *
    * @generated from field: bool write = 6;
    */
   write: boolean;
+
+  /**
+   * Inside a transaction: its latest private snapshot after this statement
+   * (the tip it ran on, or the one its write added); empty after COMMIT.
+   *
+   * @generated from field: string transaction_tip = 7;
+   */
+  transactionTip: string;
+
+  /**
+   * Inside a transaction: the snapshot it began at (echoed, or resolved when
+   * this statement began it). COMMIT publishes only if it is still the head.
+   *
+   * @generated from field: string transaction_base = 8;
+   */
+  transactionBase: string;
 };
 
 /**
@@ -181,6 +229,57 @@ export const EndSchema: GenMessage<End> = /*@__PURE__*/
   messageDesc(file_openduck_internal_v1_worker, 3);
 
 /**
+ * The fields of openduck.v1.StageRowsRequest, validated by the gateway.
+ *
+ * @generated from message openduck.internal.v1.StageRequest
+ */
+export type StageRequest = Message<"openduck.internal.v1.StageRequest"> & {
+  /**
+   * @generated from field: string database = 1;
+   */
+  database: string;
+
+  /**
+   * @generated from field: string upload_id = 2;
+   */
+  uploadId: string;
+
+  /**
+   * @generated from field: uint32 part = 3;
+   */
+  part: number;
+
+  /**
+   * @generated from field: bytes arrow_ipc = 4;
+   */
+  arrowIpc: Uint8Array;
+};
+
+/**
+ * Describes the message openduck.internal.v1.StageRequest.
+ * Use `create(StageRequestSchema)` to create a new message.
+ */
+export const StageRequestSchema: GenMessage<StageRequest> = /*@__PURE__*/
+  messageDesc(file_openduck_internal_v1_worker, 4);
+
+/**
+ * @generated from message openduck.internal.v1.StageResponse
+ */
+export type StageResponse = Message<"openduck.internal.v1.StageResponse"> & {
+  /**
+   * @generated from field: uint64 bytes = 1;
+   */
+  bytes: bigint;
+};
+
+/**
+ * Describes the message openduck.internal.v1.StageResponse.
+ * Use `create(StageResponseSchema)` to create a new message.
+ */
+export const StageResponseSchema: GenMessage<StageResponse> = /*@__PURE__*/
+  messageDesc(file_openduck_internal_v1_worker, 5);
+
+/**
  * @generated from message openduck.internal.v1.RegisterRequest
  */
 export type RegisterRequest = Message<"openduck.internal.v1.RegisterRequest"> & {
@@ -197,7 +296,7 @@ export type RegisterRequest = Message<"openduck.internal.v1.RegisterRequest"> & 
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
 export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_internal_v1_worker, 4);
+  messageDesc(file_openduck_internal_v1_worker, 6);
 
 /**
  * @generated from message openduck.internal.v1.RegisterResponse
@@ -216,7 +315,7 @@ export type RegisterResponse = Message<"openduck.internal.v1.RegisterResponse"> 
  * Use `create(RegisterResponseSchema)` to create a new message.
  */
 export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_internal_v1_worker, 5);
+  messageDesc(file_openduck_internal_v1_worker, 7);
 
 /**
  * Served by a worker: runs SQL over DuckDB and streams the result.
@@ -231,6 +330,16 @@ export const WorkerService: GenService<{
     methodKind: "server_streaming";
     input: typeof ExecuteRequestSchema;
     output: typeof ExecuteResponseSchema;
+  },
+  /**
+   * Stores one part of staged rows (see openduck.v1.StageRows).
+   *
+   * @generated from rpc openduck.internal.v1.WorkerService.Stage
+   */
+  stage: {
+    methodKind: "unary";
+    input: typeof StageRequestSchema;
+    output: typeof StageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openduck_internal_v1_worker, 0);

@@ -1,0 +1,148 @@
+#include "write/row_upload.hpp"
+
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/types/uuid.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+//! 32 lowercase hex characters: the random part of a UUID, as StageRows wants upload ids.
+string NewUploadId() {
+	auto id = UUID::ToString(UUID::GenerateRandomUUID());
+	id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+	return id;
+}
+
+void AppendMessages(string &target, const std::vector<IpcMessage> &messages) {
+	for (auto &message : messages) {
+		auto offset = target.size();
+		target.resize(offset + message.Size());
+		message.WriteTo(&target[offset]);
+	}
+}
+
+} // namespace
+
+RowUpload::RowUpload(ClientContext &context_p, std::shared_ptr<RemoteDatabase> remote_p, vector<LogicalType> types_p,
+                     vector<string> names_p)
+    : context(context_p), remote(std::move(remote_p)), types(std::move(types_p)), names(std::move(names_p)),
+      properties(ArrowBatchBuilder::ExportProperties(context_p)) {
+	staged.upload_id = NewUploadId();
+	batch = make_uniq<ArrowBatchBuilder>(types, properties, STANDARD_VECTOR_SIZE * 32, BATCH_BYTES);
+	sender = std::thread([this]() { Send(); });
+}
+
+RowUpload::~RowUpload() {
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		closing = true;
+		queue.clear();
+	}
+	changed.notify_all();
+	sender.join();
+}
+
+void RowUpload::CheckFailure() {
+	std::lock_guard<std::mutex> guard(lock);
+	if (failure) {
+		std::rethrow_exception(failure);
+	}
+}
+
+void RowUpload::Append(DataChunk &chunk) {
+	CheckFailure();
+	rows += chunk.size();
+	idx_t offset = 0;
+	while (offset < chunk.size()) {
+		offset += batch->Append(chunk, offset);
+		if (batch->IsFull()) {
+			FinishBatch();
+		}
+	}
+}
+
+void RowUpload::FinishBatch() {
+	if (batch->RowCount() == 0) {
+		return;
+	}
+	if (!writer) {
+		ArrowReleaser<ArrowSchema> schema {};
+		ArrowBatchBuilder::ExportSchema(schema.value, types, names, properties);
+		writer = make_uniq<IpcStreamWriter>(schema.value);
+		AppendMessages(part, {writer->SchemaMessage()});
+	}
+	ArrowReleaser<ArrowArray> array {batch->Finish()};
+	AppendMessages(part, writer->BatchMessages(array.value));
+	if (part.size() >= PART_BYTES) {
+		FinishPart();
+	}
+}
+
+void RowUpload::FinishPart() {
+	if (!writer) {
+		return;
+	}
+	part += IpcStreamWriter::EndOfStream();
+	StageRowsRequest request;
+	request.upload_id = staged.upload_id;
+	request.part = staged.parts++;
+	request.arrow_ipc = std::move(part);
+	part.clear();
+	writer.reset();
+	std::unique_lock<std::mutex> guard(lock);
+	changed.wait(guard, [&]() { return queue.size() < MAX_QUEUED_PARTS || failure; });
+	if (failure) {
+		std::rethrow_exception(failure);
+	}
+	queue.push_back(std::move(request));
+	changed.notify_all();
+}
+
+void RowUpload::Finish() {
+	FinishBatch();
+	if (staged.parts == 0 && !writer) {
+		// No rows: one part with just the schema, so the write still knows the columns.
+		ArrowReleaser<ArrowSchema> schema {};
+		ArrowBatchBuilder::ExportSchema(schema.value, types, names, properties);
+		writer = make_uniq<IpcStreamWriter>(schema.value);
+		AppendMessages(part, {writer->SchemaMessage()});
+	}
+	FinishPart();
+	std::unique_lock<std::mutex> guard(lock);
+	changed.wait(guard, [&]() { return (queue.empty() && !sending) || failure; });
+	if (failure) {
+		std::rethrow_exception(failure);
+	}
+}
+
+void RowUpload::Send() {
+	while (true) {
+		StageRowsRequest request;
+		{
+			std::unique_lock<std::mutex> guard(lock);
+			changed.wait(guard, [&]() { return closing || !queue.empty(); });
+			if (closing) {
+				return;
+			}
+			request = std::move(queue.front());
+			queue.pop_front();
+			sending = true;
+		}
+		try {
+			remote->Stage(context, std::move(request));
+		} catch (...) {
+			std::lock_guard<std::mutex> guard(lock);
+			failure = std::current_exception();
+		}
+		{
+			std::lock_guard<std::mutex> guard(lock);
+			sending = false;
+		}
+		changed.notify_all();
+	}
+}
+
+} // namespace openduck

@@ -1,0 +1,64 @@
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { serve } from "@hono/node-server";
+import { DuckDBWorker } from "@openduck/engine";
+import { createGatewayApp } from "@openduck/gateway";
+import { ExecutionService } from "@openduck/protocol";
+import type { LayeredDatabaseStore } from "@openduck/storage";
+import type { TestStorage } from "./storage-backends.js";
+
+/** One gateway with its own worker and local storage cache, over storage it may share with other instances. */
+export interface GatewayInstance {
+  url: string;
+  store: LayeredDatabaseStore;
+  worker: DuckDBWorker;
+  /** An ExecutionService client presenting `token`. */
+  client(token: string): Client<typeof ExecutionService>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real gateway app on a free loopback port, as `openduck serve`
+ * runs it, with a worker in this process. Instances started with the same
+ * `storage` and secret behave as one deployment: a handle or a transaction
+ * token from one is good at the others.
+ */
+export async function startGatewayInstance(
+  storage: TestStorage,
+  name: string,
+  options: { tokens: string[]; secret?: string },
+): Promise<GatewayInstance> {
+  const store = await storage.open({ work: `work-${name}` });
+  const worker = new DuckDBWorker({ store, scratchDirectory: join(storage.dataDirectory, `duckdb-${name}`) });
+  const app = createGatewayApp({
+    worker,
+    acceptsToken: (presented) => options.tokens.includes(presented),
+    secret: options.secret ?? "test-secret",
+    version: "test",
+  });
+  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    store,
+    worker,
+    client: (token) => {
+      const authorize: Interceptor = (next) => (request) => {
+        request.header.set("authorization", `Bearer ${token}`);
+        return next(request);
+      };
+      return createClient(
+        ExecutionService,
+        createConnectTransport({ baseUrl: url, useBinaryFormat: true, interceptors: [authorize] }),
+      );
+    },
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await worker.close();
+      await store.close();
+    },
+  };
+}
