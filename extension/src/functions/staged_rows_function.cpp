@@ -2,6 +2,7 @@
 
 #include "arrow_ipc/ipc_chunk_decoder.hpp"
 
+#include "duckdb/execution/partition_info.hpp"
 #include "duckdb/main/client_context.hpp"
 
 #include <fstream>
@@ -47,9 +48,22 @@ struct StagedBindData : public TableFunctionData {
 	}
 };
 
-//! Parts are decoded one after another, so one part's bytes are in memory at a time.
+//! Threads take whole parts, one after another, so one part's bytes per thread are in memory at a time. A part's
+//! index is the batch index of its rows: a write keeps them in upload order although parts decode in parallel.
 struct StagedGlobalState : public GlobalTableFunctionState {
-	idx_t next_part = 0;
+	explicit StagedGlobalState(idx_t parts) : parts(parts) {
+	}
+
+	idx_t parts;
+	std::atomic<idx_t> next_part {0};
+
+	idx_t MaxThreads() const override {
+		return parts;
+	}
+};
+
+struct StagedLocalState : public LocalTableFunctionState {
+	idx_t part = 0;
 	unique_ptr<IpcChunkDecoder> decoder;
 };
 
@@ -74,30 +88,43 @@ unique_ptr<FunctionData> Bind(ClientContext &context, TableFunctionBindInput &in
 	return std::move(result);
 }
 
-unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &, TableFunctionInitInput &) {
-	return make_uniq<StagedGlobalState>();
+unique_ptr<GlobalTableFunctionState> InitGlobal(ClientContext &, TableFunctionInitInput &input) {
+	return make_uniq<StagedGlobalState>(input.bind_data->Cast<StagedBindData>().parts.size());
+}
+
+unique_ptr<LocalTableFunctionState> InitLocal(ExecutionContext &, TableFunctionInitInput &, GlobalTableFunctionState *) {
+	return make_uniq<StagedLocalState>();
 }
 
 void Execute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
 	auto &bind_data = input.bind_data->Cast<StagedBindData>();
-	auto &state = input.global_state->Cast<StagedGlobalState>();
-	while (!state.decoder || !state.decoder->Next(output)) {
-		if (state.next_part >= bind_data.parts.size()) {
+	auto &global = input.global_state->Cast<StagedGlobalState>();
+	auto &local = input.local_state->Cast<StagedLocalState>();
+	while (!local.decoder || !local.decoder->Next(output)) {
+		auto index = global.next_part++;
+		if (index >= bind_data.parts.size()) {
+			local.decoder.reset();
 			return;
 		}
-		auto index = state.next_part++;
-		state.decoder = make_uniq<IpcChunkDecoder>(context, ReadPart(bind_data.parts[index]));
-		if (state.decoder->Types() != bind_data.types) {
+		local.part = index;
+		local.decoder = make_uniq<IpcChunkDecoder>(context, ReadPart(bind_data.parts[index]));
+		if (local.decoder->Types() != bind_data.types) {
 			throw InvalidInputException("openduck_staged: part %d of the upload has other column types than part 0",
 			                            index);
 		}
 	}
 }
 
+OperatorPartitionData PartitionData(ClientContext &, TableFunctionGetPartitionInput &input) {
+	return OperatorPartitionData(input.local_state->Cast<StagedLocalState>().part);
+}
+
 } // namespace
 
 TableFunction StagedRowsFunction::GetFunction() {
-	return TableFunction("openduck_staged", {LogicalType::VARCHAR}, Execute, Bind, InitGlobal);
+	TableFunction function("openduck_staged", {LogicalType::VARCHAR}, Execute, Bind, InitGlobal, InitLocal);
+	function.get_partition_data = PartitionData;
+	return function;
 }
 
 } // namespace openduck

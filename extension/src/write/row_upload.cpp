@@ -32,7 +32,9 @@ RowUpload::RowUpload(ClientContext &context_p, std::shared_ptr<RemoteDatabase> r
       properties(ArrowBatchBuilder::ExportProperties(context_p)) {
 	staged.upload_id = NewUploadId();
 	batch = make_uniq<ArrowBatchBuilder>(types, properties, STANDARD_VECTOR_SIZE * 32, BATCH_BYTES);
-	sender = std::thread([this]() { Send(); });
+	for (size_t i = 0; i < SENDERS; i++) {
+		senders.emplace_back([this]() { Send(); });
+	}
 }
 
 RowUpload::~RowUpload() {
@@ -42,7 +44,9 @@ RowUpload::~RowUpload() {
 		queue.clear();
 	}
 	changed.notify_all();
-	sender.join();
+	for (auto &sender : senders) {
+		sender.join();
+	}
 }
 
 void RowUpload::CheckFailure() {
@@ -112,7 +116,7 @@ void RowUpload::Finish() {
 	}
 	FinishPart();
 	std::unique_lock<std::mutex> guard(lock);
-	changed.wait(guard, [&]() { return (queue.empty() && !sending) || failure; });
+	changed.wait(guard, [&]() { return (queue.empty() && sending == 0) || failure; });
 	if (failure) {
 		std::rethrow_exception(failure);
 	}
@@ -129,7 +133,7 @@ void RowUpload::Send() {
 			}
 			request = std::move(queue.front());
 			queue.pop_front();
-			sending = true;
+			sending++;
 		}
 		try {
 			remote->Stage(context, std::move(request));
@@ -139,7 +143,7 @@ void RowUpload::Send() {
 		}
 		{
 			std::lock_guard<std::mutex> guard(lock);
-			sending = false;
+			sending--;
 		}
 		changed.notify_all();
 	}

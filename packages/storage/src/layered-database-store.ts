@@ -68,6 +68,8 @@ const LAYER_PAGES = 256;
 /** A chain of this many deltas gets a full manifest next (FORMAT.md §3). */
 const MAX_CHAIN = 32;
 const RESOLVED_CACHE_ENTRIES = 64;
+/** How long StageRows trusts a database lookup (see #stagingDatabase). */
+const STAGING_LOOKUP_MS = 5000;
 /** A head reading more layers than this is compacted after the commit (each open layer is a file descriptor). */
 const COMPACT_ABOVE_LAYERS = 64;
 
@@ -95,6 +97,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
     Pick<LayeredStoreOptions, "onCommitPhase">;
   readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly #resolved = new Map<bigint, ResolvedManifest>();
+  readonly #stagingLookups = new Map<string, { row: DatabaseRow; until: number }>();
   readonly #compacting = new Map<string, Promise<unknown>>();
 
   private constructor(options: LayeredStoreOptions) {
@@ -334,7 +337,24 @@ export class LayeredDatabaseStore implements DatabaseStore {
 
   async stageRows(name: string, uploadId: string, part: number, bytes: Uint8Array): Promise<void> {
     validateDatabaseName(name);
-    await this.#staged.put(await this.#catalog.liveDatabase(name), uploadId, part, bytes);
+    await this.#staged.put(await this.#stagingDatabase(name), uploadId, part, bytes);
+  }
+
+  /**
+   * The database parts are staged for. An upload sends many parts in a row: its database is looked up once
+   * per STAGING_LOOKUP_MS, not once per part (a part staged for a database dropped meanwhile is never read:
+   * the write that names it looks the database up again).
+   */
+  async #stagingDatabase(name: string): Promise<DatabaseRow> {
+    const known = this.#stagingLookups.get(name);
+    if (known !== undefined && known.until > Date.now()) return known.row;
+    const row = await this.#catalog.liveDatabase(name);
+    this.#stagingLookups.set(name, { row, until: Date.now() + STAGING_LOOKUP_MS });
+    if (this.#stagingLookups.size > RESOLVED_CACHE_ENTRIES) {
+      const oldest = this.#stagingLookups.keys().next().value;
+      if (oldest !== undefined) this.#stagingLookups.delete(oldest);
+    }
+    return row;
   }
 
   async fetchStaged(name: string, uploadId: string, parts: number, directory: string): Promise<string[]> {

@@ -20,8 +20,9 @@ namespace openduck {
 
 //! Encodes appended chunks as Arrow IPC (the same lossless encoding results travel in) and stages them with
 //! StageRows, one complete IPC stream per part, each well under the 6 MB a request may carry through a function
-//! URL. A background thread sends a part while the next one is encoded; at most MAX_QUEUED_PARTS wait, so memory
-//! stays bounded whatever the number of rows. Nothing is visible until a write names the upload.
+//! URL. SENDERS background threads send parts (each on a connection of its own, so the server's per-request waits
+//! overlap) while the next one is encoded; at most MAX_QUEUED_PARTS wait, so memory stays bounded whatever the
+//! number of rows. Nothing is visible until a write names the upload.
 class RowUpload {
 public:
 	//! Parts are closed once they reach this many bytes (a batch more may follow before the check).
@@ -43,6 +44,7 @@ public:
 	}
 
 private:
+	static constexpr size_t SENDERS = 2;
 	static constexpr size_t MAX_QUEUED_PARTS = 2;
 
 	void FinishBatch();
@@ -66,10 +68,10 @@ private:
 	std::mutex lock;
 	std::condition_variable changed;
 	std::deque<StageRowsRequest> queue;
-	bool sending = false;
+	size_t sending = 0;
 	bool closing = false;
 	std::exception_ptr failure;
-	std::thread sender;
+	std::vector<std::thread> senders;
 };
 
 } // namespace openduck

@@ -59,8 +59,12 @@ export class FilesystemObjectStore implements ObjectStore {
   async download(key: string, path: string): Promise<number> {
     const source = this.#path(key);
     try {
-      // A reflink where the file system has them (btrfs, XFS): no bytes copied.
-      await copyFile(source, path, constants.COPYFILE_FICLONE);
+      // Objects are never changed in place (put renames a new file over them), so a hard link is a copy that
+      // costs nothing; across file systems, a reflink where the file system has them (btrfs, XFS), else bytes.
+      await link(source, path).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EXDEV" && error.code !== "EPERM" && error.code !== "EMLINK") throw error;
+        await copyFile(source, path, constants.COPYFILE_FICLONE);
+      });
     } catch (error) {
       // ENOENT may also mean the destination's directory is missing.
       if (isAbsent(error) && !(await exists(source))) throw this.#notFound(key);
