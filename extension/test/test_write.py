@@ -249,22 +249,29 @@ def test_concurrent_transactions_first_commit_wins(server, both, cloud, open_cli
 def test_a_killed_client_leaves_nothing_behind(server, both, cloud, client_kind):
     both.run(EVENTS)
     table = f"cloud.{both.events}_{client_kind}"
-    script = (
-        "import duckdb, sys, time\n"
-        f"con = duckdb.connect(config={{'allow_unsigned_extensions': 'true'}})\n"
-        f"con.execute({repr('LOAD ' + sql_string(EXTENSION_PATH))})\n"
-        f"con.execute({repr('ATTACH ' + sql_string(server.attach_path()) + ' AS cloud')})\n"
-        "con.execute('BEGIN')\n"
-        f"con.execute({repr('INSERT INTO ' + table + ' (id, n) SELECT range, range FROM range(1000)')})\n"
-        "print('written', flush=True)\n"
-        "time.sleep(600)\n"
-    )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "written"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
+    statements = [f"ATTACH {sql_string(server.attach_path())} AS cloud", "BEGIN",
+                  f"INSERT INTO {table} (id, n) SELECT range, range FROM range(1000)"]
+    if client_kind == "python":
+        # The Python client runs in this process: a child process plays the client that dies.
+        script = ("import duckdb, time\n"
+                  "con = duckdb.connect(config={'allow_unsigned_extensions': 'true'})\n"
+                  f"con.execute({repr('LOAD ' + sql_string(EXTENSION_PATH))})\n"
+                  + "".join(f"con.execute({statement!r})\n" for statement in statements)
+                  + "print('written', flush=True)\ntime.sleep(600)\n")
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "written"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(30)
+    else:
+        import clients
+
+        victim = clients.connect(client_kind)
+        for statement in statements:
+            victim.execute(statement)
+        victim.process.send_signal(signal.SIGKILL)
+        victim.process.wait(30)
     assert cloud.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
     cloud.execute(f"INSERT INTO {table} (id, n) VALUES (1, 1)")
     assert cloud.execute(f"SELECT count(*) FROM {table}").fetchall() == [(1,)]
@@ -288,3 +295,22 @@ def test_read_only_and_snapshot_attaches_refuse_writes_before_any_request(server
         with pytest.raises(duckdb.Error, match="read-only|read only"):
             con.execute(statement)
     assert proxy.requests == before
+
+
+def test_python_arrow_frames_are_uploaded(server):
+    import pyarrow as pa
+
+    from conftest import new_connection
+
+    con = new_connection()
+    con.execute(f"ATTACH {sql_string(server.attach_path())} AS cloud")
+    con.execute("CREATE TABLE cloud.frames (id BIGINT, label VARCHAR, score DOUBLE)")
+    registered = pa.table({"id": list(range(1000)), "label": [f"r{i}" for i in range(1000)],
+                           "score": [i / 4 for i in range(1000)]})
+    con.register("registered", registered)
+    assert con.execute("INSERT INTO cloud.frames SELECT * FROM registered").fetchall() == [(1000,)]
+    by_name = pa.table({"id": [5000, 5001], "label": ["x", None], "score": [None, 1.5]})  # noqa: F841 (scanned by name)
+    assert con.execute("INSERT INTO cloud.frames SELECT * FROM by_name").fetchall() == [(2,)]
+    assert con.execute("SELECT count(*), sum(id), count(label), sum(score) FROM cloud.frames").fetchall() == \
+        [(1002, 499500 + 10001, 1001, 124875.0 + 1.5)]
+    con.close()

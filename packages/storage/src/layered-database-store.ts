@@ -162,6 +162,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
 
   async dropDatabase(name: string): Promise<void> {
     validateDatabaseName(name);
+    this.#stagingLookups.delete(name);
     await this.#catalog.dropDatabase(name);
   }
 

@@ -61,6 +61,7 @@ export class FilesystemObjectStore implements ObjectStore {
     try {
       // Objects are never changed in place (put renames a new file over them), so a hard link is a copy that
       // costs nothing; across file systems, a reflink where the file system has them (btrfs, XFS), else bytes.
+      await rm(path, { force: true });
       await link(source, path).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== "EXDEV" && error.code !== "EPERM" && error.code !== "EMLINK") throw error;
         await copyFile(source, path, constants.COPYFILE_FICLONE);

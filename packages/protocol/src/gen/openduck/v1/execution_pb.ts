@@ -2,8 +2,9 @@
 // @generated from file openduck/v1/execution.proto (package openduck.v1, syntax proto3)
 /* eslint-disable */
 
-// The OpenDuck execution protocol: two RPCs that run SQL against a database
-// kept by an OpenDuck service and return results as Arrow IPC.
+// The OpenDuck execution protocol: RPCs that run SQL against a database kept
+// by an OpenDuck service and return results as Arrow IPC, and one that stages
+// rows for a write.
 //
 // Served with the Connect protocol and gRPC-Web over HTTP/1.1 (and HTTP/2).
 // Authentication is `Authorization: Bearer <token>`; it never travels in a
