@@ -1,13 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-web";
+import { Code } from "@connectrpc/connect";
 import { serve } from "@hono/node-server";
 import { createGatewayApp, createWorkerApp, WorkerRegistry } from "@openduck/gateway";
-import { ExecutionService } from "@openduck/protocol";
-import { tableFromArrays, tableFromIPC, tableToIPC } from "apache-arrow";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GatewayInstance, startGatewayInstance } from "./support/gateway-instances.js";
+import { arrowRows, failure } from "./support/connect-results.js";
+import { executionClient, type GatewayInstance, startGatewayInstance } from "./support/gateway-instances.js";
 import { BackendServers, type TestStorage, testStorage } from "./support/storage-backends.js";
 
 const token = "staging-test-token";
@@ -62,14 +61,7 @@ afterAll(async () => {
 });
 
 function clientOf(url: string) {
-  const authorize: Interceptor = (next) => (request) => {
-    request.header.set("authorization", `Bearer ${token}`);
-    return next(request);
-  };
-  return createClient(
-    ExecutionService,
-    createConnectTransport({ baseUrl: url, useBinaryFormat: true, interceptors: [authorize] }),
-  );
+  return executionClient(url, token);
 }
 
 function query(
@@ -81,17 +73,7 @@ function query(
 
 async function rowsOf(sql: string): Promise<Record<string, unknown>[]> {
   const response = await query(sql);
-  const table = tableFromIPC(Buffer.concat([response.arrowSchema, response.arrowBatches]));
-  return table.toArray().map((row) => row.toJSON() as Record<string, unknown>);
-}
-
-async function failure(work: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await work;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected a failure");
+  return arrowRows(response.arrowSchema, response.arrowBatches);
 }
 
 function newUploadId(): string {

@@ -1,7 +1,8 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { type ExecuteQueryResponse, ResultKind } from "@openduck/protocol";
 import { tableFromIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { arrowRows, failure } from "./support/connect-results.js";
 import { type GatewayInstance, startGatewayInstance } from "./support/gateway-instances.js";
 import { BackendServers, type TestStorage, testStorage } from "./support/storage-backends.js";
 
@@ -12,17 +13,7 @@ afterAll(() => servers.stop());
 
 /** The inline rows of a complete response, as plain objects. */
 function rows(response: ExecuteQueryResponse): Record<string, unknown>[] {
-  const table = tableFromIPC(Buffer.concat([response.arrowSchema, response.arrowBatches]));
-  return table.toArray().map((row) => row.toJSON() as Record<string, unknown>);
-}
-
-async function failure(work: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await work;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected a failure");
+  return arrowRows(response.arrowSchema, response.arrowBatches);
 }
 
 // Embedded (one process, PGlite and files) and cloud (PostgreSQL and S3) deployments.

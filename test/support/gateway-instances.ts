@@ -19,6 +19,18 @@ export interface GatewayInstance {
   close(): Promise<void>;
 }
 
+/** An ExecutionService client of the gateway at `url` (Connect, binary), calling with `token`. */
+export function executionClient(url: string, token: string) {
+  const authorize: Interceptor = (next) => (request) => {
+    request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+  return createClient(
+    ExecutionService,
+    createConnectTransport({ baseUrl: url, useBinaryFormat: true, interceptors: [authorize] }),
+  );
+}
+
 /**
  * Starts the real gateway app on a free loopback port, as `openduck serve`
  * runs it, with a worker in this process. Instances started with the same
@@ -45,16 +57,7 @@ export async function startGatewayInstance(
     url,
     store,
     worker,
-    client: (token) => {
-      const authorize: Interceptor = (next) => (request) => {
-        request.header.set("authorization", `Bearer ${token}`);
-        return next(request);
-      };
-      return createClient(
-        ExecutionService,
-        createConnectTransport({ baseUrl: url, useBinaryFormat: true, interceptors: [authorize] }),
-      );
-    },
+    client: (token) => executionClient(url, token),
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       await worker.close();

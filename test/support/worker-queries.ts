@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Worker } from "@openduck/engine";
 import { ExecuteRequestSchema, type Header } from "@openduck/protocol";
-import { tableFromIPC } from "apache-arrow";
+import { arrowRows } from "./connect-results.js";
 
 export interface WorkerResult {
   snapshotId: string;
@@ -42,11 +42,10 @@ export async function executeOnWorker(
     }
   }
   if (header === undefined) throw new Error("the worker sent no header");
-  const table = tableFromIPC(Buffer.concat(parts));
   return {
     snapshotId: header.snapshotId,
     rowsAffected,
-    rows: table.toArray().map((row) => row.toJSON() as Record<string, unknown>),
+    rows: arrowRows(...parts),
     header,
   };
 }

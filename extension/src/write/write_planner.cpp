@@ -36,6 +36,25 @@ string TableSql(const TableCatalogEntry &table) {
 	return Quote(table.schema.name) + "." + Quote(table.name);
 }
 
+//! The server returns whole rows: the plan above computes the RETURNING list from them.
+string ReturningSql(bool return_chunk) {
+	return return_chunk ? " RETURNING *" : "";
+}
+
+//! A staged UPDATE or DELETE names its rows by the remote row ids the local plan read (`row_id`, a column of the
+//! plan): they travel as `rid`, and RowIdMatch joins them back to the table.
+RemoteWritePlan RowIdWrite(unique_ptr<Expression> row_id) {
+	RemoteWritePlan write;
+	write.uses_row_ids = true;
+	write.names.push_back("rid");
+	write.projection.push_back(std::move(row_id));
+	return write;
+}
+
+string RowIdMatch(const TableCatalogEntry &table) {
+	return " WHERE " + Quote(table.name) + ".rowid = " + STAGED_ALIAS + ".rid";
+}
+
 //! The statement being planned, parsed again from its text: the one statement of `type` in it, or null (a prepared
 //! statement's EXECUTE, several such statements in one text).
 unique_ptr<SQLStatement> CurrentStatement(ClientContext &context, StatementType type) {
@@ -134,10 +153,7 @@ PhysicalOperator &WritePlanner::Insert(ClientContext &context, PhysicalPlanGener
 		column_sql.push_back(Quote(name));
 	}
 	write.sql = "INSERT INTO " + TableSql(op.table) + " (" + StringUtil::Join(column_sql, ", ") +
-	            ") SELECT * FROM " + StagedRowsSql();
-	if (op.return_chunk) {
-		write.sql += " RETURNING *";
-	}
+	            ") SELECT * FROM " + StagedRowsSql() + ReturningSql(op.return_chunk);
 	return Stage(planner, catalog, op, *plan, std::move(write));
 }
 
@@ -177,10 +193,7 @@ PhysicalOperator &WritePlanner::Update(ClientContext &context, PhysicalPlanGener
 		return Forward(planner, catalog, op, std::move(sql), false);
 	}
 	// The child's rows: the new values (op.expressions reference them), then the row id.
-	RemoteWritePlan write;
-	write.uses_row_ids = true;
-	write.names.push_back("rid");
-	write.projection.push_back(make_uniq<BoundReferenceExpression>(LogicalType::ROW_TYPE, plan.types.size() - 1));
+	auto write = RowIdWrite(make_uniq<BoundReferenceExpression>(LogicalType::ROW_TYPE, plan.types.size() - 1));
 	vector<string> assignments;
 	for (idx_t i = 0; i < op.expressions.size(); i++) {
 		auto &expression = op.expressions[i];
@@ -196,10 +209,7 @@ PhysicalOperator &WritePlanner::Update(ClientContext &context, PhysicalPlanGener
 		assignments.push_back(Quote(column.Name()) + " = " + STAGED_ALIAS + "." + name);
 	}
 	write.sql = "UPDATE " + TableSql(op.table) + " SET " + StringUtil::Join(assignments, ", ") + " FROM " +
-	            StagedRowsSql() + " WHERE " + Quote(op.table.name) + ".rowid = " + STAGED_ALIAS + ".rid";
-	if (op.return_chunk) {
-		write.sql += " RETURNING *";
-	}
+	            StagedRowsSql() + RowIdMatch(op.table) + ReturningSql(op.return_chunk);
 	return Stage(planner, catalog, op, plan, std::move(write));
 }
 
@@ -229,15 +239,9 @@ PhysicalOperator &WritePlanner::Delete(ClientContext &context, PhysicalPlanGener
 	if (!sql.empty()) {
 		return Forward(planner, catalog, op, std::move(sql), false);
 	}
-	RemoteWritePlan write;
-	write.uses_row_ids = true;
-	write.names.push_back("rid");
-	write.projection.push_back(op.expressions[0]->Copy());
-	write.sql = "DELETE FROM " + TableSql(op.table) + " USING " + StagedRowsSql() + " WHERE " + Quote(op.table.name) +
-	            ".rowid = " + STAGED_ALIAS + ".rid";
-	if (op.return_chunk) {
-		write.sql += " RETURNING *";
-	}
+	auto write = RowIdWrite(op.expressions[0]->Copy());
+	write.sql = "DELETE FROM " + TableSql(op.table) + " USING " + StagedRowsSql() + RowIdMatch(op.table) +
+	            ReturningSql(op.return_chunk);
 	return Stage(planner, catalog, op, plan, std::move(write));
 }
 

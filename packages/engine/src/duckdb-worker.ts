@@ -55,9 +55,23 @@ const resultKinds: Record<SchemaInfo["result"], ResultKind> = {
 const readOnlyViolation =
   /Cannot execute statement of type "[^"]+" on database "[^"]*" which is attached in read-only mode/;
 
-/** DuckDB refused a write on a read-only snapshot: the statement goes to the write path. */
-function isReadOnlyViolation(error: unknown): boolean {
-  return readOnlyViolation.test(error instanceof Error ? error.message : "");
+/**
+ * Streams `read` unless the SQL writes; true when it does: it looks like a
+ * write, or DuckDB refused it on the read-only snapshot (before any row), so
+ * it goes to the write path.
+ */
+async function* readUnlessWrite(
+  sql: string,
+  read: AsyncIterable<ExecuteResponse>,
+): AsyncGenerator<ExecuteResponse, boolean> {
+  if (looksLikeWrite(sql)) return true;
+  try {
+    yield* read;
+    return false;
+  } catch (error) {
+    if (!readOnlyViolation.test(error instanceof Error ? error.message : "")) throw error;
+    return true;
+  }
 }
 
 /**
@@ -227,17 +241,11 @@ export class DuckDBWorker implements Worker {
   /** A statement of its own: a read of the head or a pinned snapshot, or a write committed as the next head. */
   async *#autocommit(statement: Statement): AsyncGenerator<ExecuteResponse> {
     const { request } = statement;
-    let wrote = looksLikeWrite(request.sql);
-    if (!wrote) {
-      try {
-        const snapshot = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
-        yield* this.#read(statement, snapshot);
-      } catch (error) {
-        if (!isReadOnlyViolation(error)) throw error;
-        wrote = true;
-      }
-    }
-    if (!wrote) return;
+    const read = async function* (this: DuckDBWorker) {
+      const snapshot = await this.#store.resolveSnapshot(request.database, request.snapshot || undefined);
+      yield* this.#read(statement, snapshot);
+    };
+    if (!(yield* readUnlessWrite(request.sql, read.call(this)))) return;
     if (request.snapshot !== "") {
       throw new ConnectError(
         `snapshot "${request.snapshot}" of database "${request.database}" is read-only: time travel reads an old snapshot, writes go to the head (omit the snapshot)`,
@@ -271,16 +279,10 @@ export class DuckDBWorker implements Worker {
       }
       return message;
     };
-    let wrote = looksLikeWrite(request.sql);
-    if (!wrote) {
-      try {
-        for await (const message of this.#read(statement, tip)) yield inTransaction(message);
-      } catch (error) {
-        if (!isReadOnlyViolation(error)) throw error;
-        wrote = true;
-      }
-    }
-    if (!wrote) return;
+    const read = async function* (this: DuckDBWorker) {
+      for await (const message of this.#read(statement, tip)) yield inTransaction(message);
+    };
+    if (!(yield* readUnlessWrite(request.sql, read.call(this)))) return;
     // Private writes never conflict: statements of one transaction only have to take turns.
     const held = await this.#writes.run(`${request.database}@${tip.id}`, () =>
       this.#write(statement, () => this.#store.beginPrivateWrite(request.database, tip.id)),
