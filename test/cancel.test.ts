@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { DuckDBWorker, type Worker } from "@openduck/engine";
 import { createGatewayApp } from "@openduck/gateway";
-import type { ExecuteRequest, ExecuteResponse, StageRequest, StageResponse } from "@openduck/protocol";
+import type {
+  ExecuteRequest,
+  ExecuteResponse,
+  PresignStagedRequest,
+  PresignStagedResponse,
+  StageRequest,
+  StageResponse,
+} from "@openduck/protocol";
 import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendServers, testStorage } from "./support/storage-backends.js";
@@ -33,6 +40,10 @@ class ObservedWorker implements Worker {
 
   stage(request: StageRequest): Promise<StageResponse> {
     return this.#inner.stage(request);
+  }
+
+  presignStaged(request: PresignStagedRequest): Promise<PresignStagedResponse> {
+    return this.#inner.presignStaged(request);
   }
 }
 

@@ -1,12 +1,14 @@
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
-import { serve } from "@hono/node-server";
-import { createGatewayApp, createWorkerApp, WorkerRegistry } from "@openduck/gateway";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arrowRows, failure } from "./support/connect-results.js";
-import { executionClient, type GatewayInstance, startGatewayInstance } from "./support/gateway-instances.js";
+import {
+  executionClient,
+  type GatewayInstance,
+  startGatewayInstance,
+  startSplitGateway,
+} from "./support/gateway-instances.js";
 import { BackendServers, type TestStorage, testStorage } from "./support/storage-backends.js";
 
 const token = "staging-test-token";
@@ -25,33 +27,7 @@ beforeAll(async () => {
   await local.worker.createDatabase("other");
   await query("CREATE TABLE orders (id INTEGER, customer VARCHAR, amount DOUBLE)");
 
-  const workerApp = createWorkerApp({
-    worker: local.worker,
-    administration: { store: local.store, createDatabase: (name) => local.worker.createDatabase(name) },
-    secret: "test-secret",
-    version: "test",
-  });
-  const registry = new WorkerRegistry("test-secret");
-  const gatewayApp = createGatewayApp({
-    worker: registry,
-    registry,
-    acceptsToken: (presented) => presented === token,
-    secret: "test-secret",
-    version: "test",
-  });
-  const workerServer = serve({ fetch: workerApp.fetch, hostname: "127.0.0.1", port: 0 });
-  const gatewayServer = serve({ fetch: gatewayApp.fetch, hostname: "127.0.0.1", port: 0 });
-  await Promise.all(
-    [workerServer, gatewayServer].map((server) => new Promise((ok) => server.once("listening", ok))),
-  );
-  registry.register(`http://127.0.0.1:${(workerServer.address() as AddressInfo).port}`);
-  split = {
-    url: `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`,
-    close: async () => {
-      await new Promise((ok) => gatewayServer.close(ok));
-      await new Promise((ok) => workerServer.close(ok));
-    },
-  };
+  split = await startSplitGateway(local, { tokens: [token] });
 });
 
 afterAll(async () => {

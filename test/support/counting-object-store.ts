@@ -5,10 +5,13 @@ export class CountingObjectStore implements ObjectStore {
   puts = 0;
   bytesPut = 0;
   downloads = 0;
+  /** Present only when the wrapped store presigns: its absence is how a store says it cannot. */
+  readonly presign?: ObjectStore["presign"];
   readonly #inner: ObjectStore;
 
   constructor(inner: ObjectStore) {
     this.#inner = inner;
+    if (inner.presign !== undefined) this.presign = inner.presign.bind(inner);
   }
 
   async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {

@@ -4,7 +4,7 @@ import { type Client, createClient, type Interceptor } from "@connectrpc/connect
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { serve } from "@hono/node-server";
 import { DuckDBWorker } from "@openduck/engine";
-import { createGatewayApp } from "@openduck/gateway";
+import { createGatewayApp, createWorkerApp, type GatewayAppOptions, WorkerRegistry } from "@openduck/gateway";
 import { ExecutionService } from "@openduck/protocol";
 import type { LayeredDatabaseStore } from "@openduck/storage";
 import type { TestStorage } from "./storage-backends.js";
@@ -40,7 +40,12 @@ export function executionClient(url: string, token: string) {
 export async function startGatewayInstance(
   storage: TestStorage,
   name: string,
-  options: { tokens: string[]; secret?: string },
+  options: {
+    tokens: string[];
+    secret?: string;
+    /** Options of the gateway app beyond the worker, the tokens and the secret. */
+    app?: Pick<GatewayAppOptions, "resultParts" | "keepResultsMs">;
+  },
 ): Promise<GatewayInstance> {
   const store = await storage.open({ work: `work-${name}` });
   const worker = new DuckDBWorker({ store, scratchDirectory: join(storage.dataDirectory, `duckdb-${name}`) });
@@ -49,6 +54,7 @@ export async function startGatewayInstance(
     acceptsToken: (presented) => options.tokens.includes(presented),
     secret: options.secret ?? "test-secret",
     version: "test",
+    ...options.app,
   });
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise((resolve) => server.once("listening", resolve));
@@ -62,6 +68,45 @@ export async function startGatewayInstance(
       await new Promise((resolve) => server.close(resolve));
       await worker.close();
       await store.close();
+    },
+  };
+}
+
+/**
+ * A gateway in front of `instance`'s worker served over WorkerService, as
+ * `openduck gateway` and `openduck worker` run it: the worker registers at
+ * the gateway, which reaches it over HTTP.
+ */
+export async function startSplitGateway(
+  instance: GatewayInstance,
+  options: { tokens: string[]; secret?: string },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const secret = options.secret ?? "test-secret";
+  const workerApp = createWorkerApp({
+    worker: instance.worker,
+    administration: { store: instance.store, createDatabase: (name) => instance.worker.createDatabase(name) },
+    secret,
+    version: "test",
+  });
+  const registry = new WorkerRegistry(secret);
+  const gatewayApp = createGatewayApp({
+    worker: registry,
+    registry,
+    acceptsToken: (presented) => options.tokens.includes(presented),
+    secret,
+    version: "test",
+  });
+  const workerServer = serve({ fetch: workerApp.fetch, hostname: "127.0.0.1", port: 0 });
+  const gatewayServer = serve({ fetch: gatewayApp.fetch, hostname: "127.0.0.1", port: 0 });
+  await Promise.all(
+    [workerServer, gatewayServer].map((server) => new Promise((ok) => server.once("listening", ok))),
+  );
+  registry.register(`http://127.0.0.1:${(workerServer.address() as AddressInfo).port}`);
+  return {
+    url: `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`,
+    close: async () => {
+      await new Promise((ok) => gatewayServer.close(ok));
+      await new Promise((ok) => workerServer.close(ok));
     },
   };
 }

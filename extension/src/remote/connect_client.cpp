@@ -12,6 +12,7 @@ namespace openduck {
 static const char *const EXECUTE_QUERY_PATH = "/openduck.v1.ExecutionService/ExecuteQuery";
 static const char *const STREAM_RESULTS_PATH = "/openduck.v1.ExecutionService/StreamResults";
 static const char *const STAGE_ROWS_PATH = "/openduck.v1.ExecutionService/StageRows";
+static const char *const PREPARE_STAGED_PARTS_PATH = "/openduck.v1.ExecutionService/PrepareStagedParts";
 static const char *const UNARY_CONTENT_TYPE = "application/proto";
 static const char *const STREAM_CONTENT_TYPE = "application/connect+proto";
 //! Bytes kept of a response that is not the call's success (an error document, a proxy's page).
@@ -246,6 +247,17 @@ void ConnectClient::StageRows(const StageRowsRequest &request, const std::functi
 	Unary(STAGE_ROWS_PATH, request.Encode(), interrupted);
 }
 
+PrepareStagedPartsResponse ConnectClient::PrepareStagedParts(const PrepareStagedPartsRequest &request,
+                                                             const std::function<bool()> &interrupted) {
+	auto body = Unary(PREPARE_STAGED_PARTS_PATH, request.Encode(), interrupted);
+	try {
+		return PrepareStagedPartsResponse::Decode(body.data(), body.size());
+	} catch (ProtoError &error) {
+		throw RemoteError("internal", "malformed PrepareStagedParts response from OpenDuck at " + endpoint + ": " +
+		                                  error.what());
+	}
+}
+
 ExecuteQueryResponse ConnectClient::ExecuteQuery(const ExecuteQueryRequest &request,
                                                  const std::function<bool()> &interrupted) {
 	auto body = Unary(EXECUTE_QUERY_PATH, request.Encode(), interrupted);
@@ -262,6 +274,7 @@ void ConnectClient::StreamResults(const std::string &handle,
                                   const std::function<bool()> &interrupted) {
 	StreamResultsRequest request;
 	request.handle = handle;
+	request.accept_result_urls = true;
 	bool ended = false;
 	std::string end_code;
 	std::string end_message;

@@ -58,6 +58,27 @@ static void MergeArrowBatch(ProtoReader reader, ArrowBatch &batch) {
 	}
 }
 
+static void MergeResultPart(ProtoReader reader, ResultPart &part) {
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			part.url = reader.ReadBytes();
+			break;
+		case 2:
+			part.byte_length = reader.ReadVarint();
+			break;
+		case 3:
+			part.row_count = reader.ReadVarint();
+			break;
+		case 4:
+			part.expires_in_ms = reader.ReadVarint();
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+}
+
 static void MergeProgress(ProtoReader reader, Progress &progress) {
 	while (reader.Next()) {
 		switch (reader.Field()) {
@@ -188,7 +209,41 @@ std::string StreamResultsRequest::Encode() const {
 	if (!handle.empty()) {
 		writer.BytesField(1, handle);
 	}
+	if (accept_result_urls) {
+		writer.VarintField(2, 1);
+	}
 	return writer.Data();
+}
+
+std::string PrepareStagedPartsRequest::Encode() const {
+	ProtoWriter writer;
+	writer.BytesField(1, database);
+	writer.BytesField(2, upload_id);
+	if (first_part != 0) {
+		writer.VarintField(3, first_part);
+	}
+	if (count != 0) {
+		writer.VarintField(4, count);
+	}
+	return writer.Data();
+}
+
+PrepareStagedPartsResponse PrepareStagedPartsResponse::Decode(const char *data, size_t size) {
+	PrepareStagedPartsResponse response;
+	ProtoReader reader(data, size);
+	while (reader.Next()) {
+		switch (reader.Field()) {
+		case 1:
+			response.urls.push_back(reader.ReadBytes());
+			break;
+		case 2:
+			response.expires_in_ms = reader.ReadVarint();
+			break;
+		default:
+			reader.Skip();
+		}
+	}
+	return response;
 }
 
 //! Makes `payload_case` the set member of the oneof, clearing the others when it was not already.
@@ -219,6 +274,10 @@ StreamResultsResponse StreamResultsResponse::Decode(const char *data, size_t siz
 		case 4:
 			SelectPayload(response, PayloadCase::STATISTICS);
 			MergeQueryStatistics(reader.ReadMessage(), response.statistics);
+			break;
+		case 5:
+			SelectPayload(response, PayloadCase::RESULT_PART);
+			MergeResultPart(reader.ReadMessage(), response.result_part);
 			break;
 		default:
 			reader.Skip();

@@ -1,10 +1,10 @@
 #include "remote/http_client.hpp"
 
-#include <curl/curl.h>
+#include "remote/curl_library.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <mutex>
 
 namespace openduck {
 
@@ -12,14 +12,9 @@ static constexpr long CONNECT_TIMEOUT_MS = 10000;
 static constexpr long KEEPALIVE_IDLE_S = 30;
 static constexpr long KEEPALIVE_INTERVAL_S = 15;
 
-//! curl_global_init, once per process. libcurl is never cleaned up: other users of it may share the process.
-static void InitializeCurl() {
-	static std::once_flag once;
-	static CURLcode result = CURLE_OK;
-	std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-	if (result != CURLE_OK) {
-		throw std::runtime_error(std::string("could not initialize libcurl: ") + curl_easy_strerror(result));
-	}
+//! libcurl, opened (and initialized) on first use.
+static const CurlLibrary &Curl() {
+	return CurlLibrary::Get();
 }
 
 //! The state of one request, shared with libcurl's callbacks, which must not let exceptions through.
@@ -34,9 +29,9 @@ struct Transfer {
 
 	//! Status and content type are known once the first body byte is.
 	void StartResponse() {
-		curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+		Curl().easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
 		char *content_type = nullptr;
-		curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);
+		Curl().easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);
 		response.content_type = content_type ? content_type : "";
 		response_started = true;
 	}
@@ -75,9 +70,9 @@ static int OnProgress(void *user_data, curl_off_t, curl_off_t, curl_off_t, curl_
 //! Like curl_easy_setopt, but a failure (an option this libcurl lacks) is an exception.
 template <class T>
 static void SetOption(CURL *handle, CURLoption option, T value) {
-	CURLcode result = curl_easy_setopt(handle, option, value);
+	CURLcode result = Curl().easy_setopt(handle, option, value);
 	if (result != CURLE_OK) {
-		throw std::runtime_error(std::string("libcurl rejected an option: ") + curl_easy_strerror(result));
+		throw std::runtime_error(std::string("libcurl rejected an option: ") + Curl().easy_strerror(result));
 	}
 }
 
@@ -93,15 +88,13 @@ static const char *CaBundleFromEnvironment() {
 }
 
 HttpClient::HttpClient(std::string base_url_p) : base_url(std::move(base_url_p)) {
-	InitializeCurl();
-	handle = curl_easy_init();
+	handle = Curl().easy_init();
 	if (!handle) {
 		throw std::runtime_error("could not create a libcurl handle");
 	}
 	try {
 		// Options set here hold for every request made with the handle.
 		SetOption(handle, CURLOPT_NOSIGNAL, 1L);
-		SetOption(handle, CURLOPT_POST, 1L);
 		SetOption(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
 		SetOption(handle, CURLOPT_SSL_VERIFYPEER, 1L);
 		SetOption(handle, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -116,13 +109,13 @@ HttpClient::HttpClient(std::string base_url_p) : base_url(std::move(base_url_p))
 		SetOption(handle, CURLOPT_XFERINFOFUNCTION, OnProgress);
 		SetOption(handle, CURLOPT_NOPROGRESS, 0L);
 	} catch (...) {
-		curl_easy_cleanup(handle);
+		Curl().easy_cleanup(handle);
 		throw;
 	}
 }
 
 HttpClient::~HttpClient() {
-	curl_easy_cleanup(handle);
+	Curl().easy_cleanup(handle);
 }
 
 //! Frees a header list however Post returns.
@@ -130,11 +123,11 @@ struct HeaderList {
 	curl_slist *list = nullptr;
 
 	~HeaderList() {
-		curl_slist_free_all(list);
+		Curl().slist_free_all(list);
 	}
 
 	void Append(const std::string &line) {
-		auto appended = curl_slist_append(list, line.c_str());
+		auto appended = Curl().slist_append(list, line.c_str());
 		if (!appended) {
 			throw std::bad_alloc();
 		}
@@ -144,6 +137,13 @@ struct HeaderList {
 
 HttpResponse HttpClient::Post(const std::string &path, const HttpHeaders &headers, const std::string &body,
                               const BodyCallback &on_body_chunk, const std::function<bool()> &interrupted) {
+	return Send("POST", base_url + path, headers, body, on_body_chunk, interrupted);
+}
+
+HttpResponse HttpClient::Send(const char *method, const std::string &url, const HttpHeaders &headers,
+                              const std::string &body, const BodyCallback &on_body_chunk,
+                              const std::function<bool()> &interrupted) {
+	bool is_get = std::strcmp(method, "GET") == 0;
 	HeaderList header_list;
 	for (auto &header : headers) {
 		header_list.Append(header.first + ": " + header.second);
@@ -154,23 +154,30 @@ HttpResponse HttpClient::Post(const std::string &path, const HttpHeaders &header
 	Transfer transfer {handle, on_body_chunk, interrupted, HttpResponse(), false, false, nullptr};
 	char error_buffer[CURL_ERROR_SIZE];
 	error_buffer[0] = '\0';
-	std::string url = base_url + path;
 	SetOption(handle, CURLOPT_URL, url.c_str());
-	SetOption(handle, CURLOPT_POSTFIELDS, body.data());
-	SetOption(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+	if (is_get) {
+		SetOption(handle, CURLOPT_HTTPGET, 1L);
+	} else {
+		// A body sent as POST fields; any other method keeps that body under its own name.
+		SetOption(handle, CURLOPT_POST, 1L);
+		SetOption(handle, CURLOPT_POSTFIELDS, body.data());
+		SetOption(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+		SetOption(handle, CURLOPT_CUSTOMREQUEST, std::strcmp(method, "POST") == 0 ? nullptr : method);
+	}
 	SetOption(handle, CURLOPT_HTTPHEADER, header_list.list);
 	SetOption(handle, CURLOPT_WRITEDATA, &transfer);
 	SetOption(handle, CURLOPT_XFERINFODATA, &transfer);
 	SetOption(handle, CURLOPT_ERRORBUFFER, error_buffer);
 
-	CURLcode result = curl_easy_perform(handle);
+	CURLcode result = Curl().easy_perform(handle);
 
 	// Nothing set for this request may outlive it.
-	curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
-	curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
-	curl_easy_setopt(handle, CURLOPT_WRITEDATA, nullptr);
-	curl_easy_setopt(handle, CURLOPT_XFERINFODATA, nullptr);
-	curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+	Curl().easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+	Curl().easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
+	Curl().easy_setopt(handle, CURLOPT_CUSTOMREQUEST, nullptr);
+	Curl().easy_setopt(handle, CURLOPT_WRITEDATA, nullptr);
+	Curl().easy_setopt(handle, CURLOPT_XFERINFODATA, nullptr);
+	Curl().easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
 
 	if (transfer.failure) {
 		std::rethrow_exception(transfer.failure);
@@ -180,12 +187,12 @@ HttpResponse HttpClient::Post(const std::string &path, const HttpHeaders &header
 	}
 	if (result != CURLE_OK) {
 		// The error buffer says what failed in detail ("Failed to connect to host port 1: Connection refused").
-		std::string message = curl_easy_strerror(result);
+		std::string message = Curl().easy_strerror(result);
 		if (error_buffer[0]) {
 			message += std::string(" (") + error_buffer + ")";
 		}
 		long status = 0;
-		curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+		Curl().easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
 		throw HttpError(status == 0 ? HttpError::Kind::UNREACHABLE : HttpError::Kind::BROKEN, message);
 	}
 	if (!transfer.response_started) {

@@ -1,5 +1,8 @@
 #include "scan/remote_result_stream.hpp"
 
+#include "common/condition_wait.hpp"
+#include "remote/object_client.hpp"
+
 #include "duckdb/common/exception.hpp"
 #include "duckdb/main/client_context.hpp"
 
@@ -48,11 +51,19 @@ void RemoteResultStream::Run() {
 			Push(std::move(inline_batches));
 		}
 		if (!complete && !handle.empty()) {
+			// Created when the first result part arrives; its connection serves the parts that follow.
+			std::unique_ptr<ObjectClient> objects;
 			client->StreamResults(
 			    handle,
-			    [this](StreamResultsResponse &message) {
+			    [&](StreamResultsResponse &message) {
 				    if (message.payload_case == StreamResultsResponse::PayloadCase::BATCH) {
 					    Push(std::move(message.batch.ipc));
+				    } else if (message.payload_case == StreamResultsResponse::PayloadCase::RESULT_PART) {
+					    // Fetched while the stream waits: the next part downloads while the scan decodes this one.
+					    if (!objects) {
+						    objects = std::make_unique<ObjectClient>();
+					    }
+					    Push(objects->Get(message.result_part.url, interrupted));
 				    } else if (message.payload_case == StreamResultsResponse::PayloadCase::PROGRESS) {
 					    std::lock_guard<std::mutex> guard(lock);
 					    progress = message.progress.percentage;
@@ -74,7 +85,7 @@ void RemoteResultStream::Run() {
 
 void RemoteResultStream::Push(string messages) {
 	std::unique_lock<std::mutex> guard(lock);
-	changed.wait(guard, [this]() { return cancelled || queued_bytes < MAX_QUEUED_BYTES; });
+	WaitUntil(changed, guard, [this]() { return cancelled || queued_bytes < MAX_QUEUED_BYTES; });
 	if (cancelled) {
 		return;
 	}

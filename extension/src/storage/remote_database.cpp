@@ -79,6 +79,45 @@ void RemoteDatabase::Stage(ClientContext &context, StageRowsRequest request) {
 	});
 }
 
+std::vector<std::string> RemoteDatabase::PrepareStagedParts(ClientContext &context, const std::string &upload_id,
+                                                            uint32_t first_part, uint32_t count) {
+	if (!presigned_staging) {
+		return {};
+	}
+	PrepareStagedPartsRequest request;
+	request.database = parameters.database;
+	request.upload_id = upload_id;
+	request.first_part = first_part;
+	request.count = count;
+	auto client = Acquire();
+	PrepareStagedPartsResponse response;
+	try {
+		response = client->PrepareStagedParts(request, [&context]() { return context.interrupted.load(); });
+	} catch (RemoteError &error) {
+		if (error.code != "unimplemented") {
+			ThrowRemoteError(error, parameters);
+		}
+		// The server keeps its objects where this client cannot reach them: parts go through StageRows.
+		presigned_staging = false;
+		Release(std::move(client));
+		return {};
+	}
+	Release(std::move(client));
+	if (response.urls.size() != count) {
+		throw IOException("openduck: the server answered %d staging URLs for %d parts", response.urls.size(), count);
+	}
+	return std::move(response.urls);
+}
+
+void RemoteDatabase::PutStagedPart(ClientContext &context, ObjectClient &objects, const std::string &url,
+                                   const std::string &part) {
+	try {
+		objects.Put(url, part, [&context]() { return context.interrupted.load(); });
+	} catch (RemoteError &error) {
+		ThrowRemoteError(error, parameters);
+	}
+}
+
 void ThrowRemoteError(const RemoteError &error, const AttachParameters &parameters) {
 	auto where = "OpenDuck database \"" + parameters.database + "\" at " + parameters.endpoint;
 	if (error.code == "unauthenticated") {

@@ -1,5 +1,7 @@
 #include "write/row_upload.hpp"
 
+#include "common/condition_wait.hpp"
+
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/types/uuid.hpp"
 
@@ -97,7 +99,7 @@ void RowUpload::FinishPart() {
 	part.clear();
 	writer.reset();
 	std::unique_lock<std::mutex> guard(lock);
-	changed.wait(guard, [&]() { return queue.size() < MAX_QUEUED_PARTS || failure; });
+	WaitUntil(changed, guard, [&]() { return queue.size() < MAX_QUEUED_PARTS || failure; });
 	if (failure) {
 		std::rethrow_exception(failure);
 	}
@@ -116,18 +118,33 @@ void RowUpload::Finish() {
 	}
 	FinishPart();
 	std::unique_lock<std::mutex> guard(lock);
-	changed.wait(guard, [&]() { return (queue.empty() && sending == 0) || failure; });
+	WaitUntil(changed, guard, [&]() { return (queue.empty() && sending == 0) || failure; });
 	if (failure) {
 		std::rethrow_exception(failure);
 	}
 }
 
+std::string RowUpload::PartUrl(uint32_t part) {
+	std::lock_guard<std::mutex> guard(url_lock);
+	auto found = part_urls.find(part);
+	if (found != part_urls.end()) {
+		return found->second;
+	}
+	auto urls = remote->PrepareStagedParts(context, staged.upload_id, part, URLS_PER_REQUEST);
+	for (uint32_t i = 0; i < urls.size(); i++) {
+		part_urls[part + i] = std::move(urls[i]);
+	}
+	return urls.empty() ? "" : part_urls[part];
+}
+
 void RowUpload::Send() {
+	// Each sender's own connection to the object storage, kept from part to part.
+	ObjectClient objects;
 	while (true) {
 		StageRowsRequest request;
 		{
 			std::unique_lock<std::mutex> guard(lock);
-			changed.wait(guard, [&]() { return closing || !queue.empty(); });
+			WaitUntil(changed, guard, [&]() { return closing || !queue.empty(); });
 			if (closing) {
 				return;
 			}
@@ -136,7 +153,12 @@ void RowUpload::Send() {
 			sending++;
 		}
 		try {
-			remote->Stage(context, std::move(request));
+			auto url = PartUrl(request.part);
+			if (url.empty()) {
+				remote->Stage(context, std::move(request));
+			} else {
+				remote->PutStagedPart(context, objects, url, request.arrow_ipc);
+			}
 		} catch (...) {
 			std::lock_guard<std::mutex> guard(lock);
 			failure = std::current_exception();

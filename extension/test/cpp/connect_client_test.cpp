@@ -4,12 +4,14 @@
 // test/cpp/connect_client_test.cpp
 //
 // Tests of the Connect client (src/remote): the wire formats offline, then calls against a running OpenDuck
-// service. Usage: openduck_connect_client_test <endpoint> <token> <database>; run by test_connect_client.py.
+// service and transfers with presigned URLs against a stand-in object store.
+// Usage: openduck_connect_client_test <endpoint> <token> <database> <object store URL>; run by test_connect_client.py.
 //===----------------------------------------------------------------------===//
 
 #include "remote/connect_client.hpp"
 #include "remote/envelope.hpp"
 #include "remote/json_reader.hpp"
+#include "remote/object_client.hpp"
 #include "remote/proto_wire.hpp"
 
 #include <arpa/inet.h>
@@ -43,6 +45,8 @@ struct TestFailure : std::runtime_error {
 std::string endpoint;
 std::string token;
 std::string database;
+//! Serves GET /part, PUT /upload and answers GET /denied with S3's 403 (test_connect_client.py).
+std::string object_store;
 //! Every error message a test saw, to check that no token leaked into one.
 std::vector<std::string> error_messages;
 
@@ -202,10 +206,41 @@ void TestStreamMessages() {
 	CHECK(replaced.progress.percentage == -1 && replaced.progress.rows_processed == 10);
 	CHECK(replaced.batch.ipc.empty());
 
+	ProtoWriter part;
+	part.BytesField(1, "https://bucket.s3.amazonaws.com/results/1?X-Amz-Signature=x");
+	part.VarintField(2, 8388608);
+	part.VarintField(3, 65536);
+	part.VarintField(4, 3600000);
+	ProtoWriter with_part;
+	with_part.BytesField(5, part.Data());
+	auto result_part = StreamResultsResponse::Decode(with_part.Data().data(), with_part.Data().size());
+	CHECK(result_part.payload_case == StreamResultsResponse::PayloadCase::RESULT_PART);
+	CHECK(result_part.result_part.url == "https://bucket.s3.amazonaws.com/results/1?X-Amz-Signature=x");
+	CHECK(result_part.result_part.byte_length == 8388608 && result_part.result_part.row_count == 65536);
+	CHECK(result_part.result_part.expires_in_ms == 3600000);
+
 	CHECK(StreamResultsResponse::Decode("", 0).payload_case == StreamResultsResponse::PayloadCase::NONE);
+
+	ProtoWriter urls;
+	urls.BytesField(1, "https://a");
+	urls.BytesField(1, "https://b");
+	urls.VarintField(2, 3600000);
+	auto prepared = PrepareStagedPartsResponse::Decode(urls.Data().data(), urls.Data().size());
+	CHECK(prepared.urls == std::vector<std::string>({"https://a", "https://b"}) && prepared.expires_in_ms == 3600000);
 }
 
 void TestRequestEncoding() {
+	StreamResultsRequest accepting;
+	accepting.handle = "h";
+	accepting.accept_result_urls = true;
+	CHECK(accepting.Encode() == std::string("\x0a\x01" "h" "\x10\x01"));
+	PrepareStagedPartsRequest prepare;
+	prepare.database = "db";
+	prepare.upload_id = "u";
+	prepare.first_part = 16;
+	prepare.count = 16;
+	CHECK(prepare.Encode() == std::string("\x0a\x02" "db" "\x12\x01" "u" "\x18\x10" "\x20\x10"));
+
 	ExecuteQueryRequest request;
 	request.database = "db";
 	request.sql = "SELECT 1";
@@ -499,14 +534,33 @@ struct Test {
 
 } // namespace
 
+void TestObjectTransfers() {
+	// The signature in a presigned URL's query string is a credential: no error may show it.
+	const std::string signature = "?X-Amz-Expires=3600&X-Amz-Signature=0badc0ffee5ecret";
+	ObjectClient objects;
+	CHECK(objects.Get(object_store + "/part" + signature) == "result part bytes");
+	objects.Put(object_store + "/upload" + signature, "staged part bytes");
+	auto error = ExpectRemoteError([&] { objects.Get(object_store + "/denied" + signature); });
+	std::string message = error.what();
+	CHECK(error.code == "unavailable");
+	CHECK(message.find(object_store + "/denied: HTTP 403 AccessDenied (Request has expired)") != std::string::npos);
+	CHECK(message.find("0badc0ffee5ecret") == std::string::npos);
+	CHECK(message.find("X-Amz") == std::string::npos);
+	auto unreachable = ExpectRemoteError([&] {
+		objects.Get("http://127.0.0.1:" + std::to_string(UnusedPort()) + "/x" + signature);
+	});
+	CHECK(std::string(unreachable.what()).find("0badc0ffee5ecret") == std::string::npos);
+}
+
 int main(int argc, char **argv) {
-	if (argc != 4) {
-		std::fprintf(stderr, "usage: %s <endpoint> <token> <database>\n", argv[0]);
+	if (argc != 5) {
+		std::fprintf(stderr, "usage: %s <endpoint> <token> <database> <object store URL>\n", argv[0]);
 		return 2;
 	}
 	endpoint = argv[1];
 	token = argv[2];
 	database = argv[3];
+	object_store = argv[4];
 	const Test tests[] = {
 	    {"varints", TestVarints},
 	    {"response decoding", TestResponseDecoding},
@@ -526,6 +580,7 @@ int main(int argc, char **argv) {
 	    {"unreachable endpoint", TestUnreachable},
 	    {"wrong service", TestWrongService},
 	    {"interruption", TestInterruption},
+	    {"object transfers", TestObjectTransfers},
 	    {"no token in errors", TestNoTokenInErrors},
 	};
 	int failures = 0;

@@ -8,6 +8,9 @@ import {
   type ExecuteRequest,
   type ExecuteResponse,
   ExecuteResponseSchema,
+  type PresignStagedRequest,
+  type PresignStagedResponse,
+  PresignStagedResponseSchema,
   ResultKind,
   type StageRequest,
   type StageResponse,
@@ -21,6 +24,7 @@ import { defaultExtensionPath } from "./extension-path.js";
 import { type BatchSize, IpcConnection, type IpcRow, type SchemaInfo } from "./ipc-connection.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OpenDatabases } from "./open-databases.js";
+import { inResultParts } from "./result-parts.js";
 import { finishWrite, Sandboxes, type SandboxLimits } from "./sandbox.js";
 import { type SessionSettings, sessionSettings } from "./session-settings.js";
 import { StagedInputs } from "./staged-inputs.js";
@@ -208,9 +212,12 @@ export class DuckDBWorker implements Worker {
     try {
       staged = await StagedInputs.fetch(this.#store, request.database, request.staged, this.#scratch);
       const statement: Statement = { request, settings, size, signal: deadline, started, staged };
-      if (!inTransaction) yield* this.#autocommit(statement);
-      else if (ending !== undefined) yield* await this.#endTransaction(statement, ending);
-      else yield* this.#inTransaction(statement);
+      const messages = !inTransaction
+        ? this.#autocommit(statement)
+        : ending !== undefined
+          ? await this.#endTransaction(statement, ending)
+          : this.#inTransaction(statement);
+      yield* request.resultParts ? inResultParts(messages, this.#store) : messages;
     } catch (error) {
       if (deadline.aborted && !signal.aborted) {
         throw new ConnectError(
@@ -231,6 +238,25 @@ export class DuckDBWorker implements Worker {
       throw toConnectError(error);
     }
     return create(StageResponseSchema, { bytes: BigInt(request.arrowIpc.byteLength) });
+  }
+
+  async presignStaged(request: PresignStagedRequest): Promise<PresignStagedResponse> {
+    try {
+      const { urls, expiresInMs } = await this.#store.presignStagedParts(
+        request.database,
+        request.uploadId,
+        request.firstPart,
+        request.count,
+      );
+      return create(PresignStagedResponseSchema, { urls, expiresInMs: BigInt(expiresInMs) });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
+  /** Loads DuckDB and the extension ahead of the first query (a serverless worker does it while it starts). */
+  warmUp(): Promise<void> {
+    return this.#sandboxes.prepare();
   }
 
   async close(): Promise<void> {

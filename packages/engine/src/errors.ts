@@ -8,6 +8,7 @@ const storageCodes: Record<StorageErrorCode, Code> = {
   aborted: Code.Aborted,
   data_loss: Code.DataLoss,
   failed_precondition: Code.FailedPrecondition,
+  unsupported: Code.Unimplemented,
 };
 
 /**

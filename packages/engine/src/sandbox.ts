@@ -62,6 +62,12 @@ export class Sandboxes {
     return instance;
   }
 
+  /** Starts the spare instance now (DuckDB and the extension loaded), so the first open costs only its ATTACH. */
+  async prepare(): Promise<void> {
+    this.#spare ??= this.#start();
+    await this.#spare;
+  }
+
   async close(): Promise<void> {
     const spare = await this.#spare?.catch(() => undefined);
     this.#spare = undefined;

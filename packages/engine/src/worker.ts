@@ -1,4 +1,11 @@
-import type { ExecuteRequest, ExecuteResponse, StageRequest, StageResponse } from "@openduck/protocol";
+import type {
+  ExecuteRequest,
+  ExecuteResponse,
+  PresignStagedRequest,
+  PresignStagedResponse,
+  StageRequest,
+  StageResponse,
+} from "@openduck/protocol";
 
 /**
  * Runs SQL for a gateway. The stream starts with a header, then batches and
@@ -10,4 +17,6 @@ export interface Worker {
   execute(request: ExecuteRequest, signal: AbortSignal): AsyncIterable<ExecuteResponse>;
   /** Stores one part of staged rows for a later execute to read. */
   stage(request: StageRequest): Promise<StageResponse>;
+  /** URLs the client PUTs parts of staged rows to itself; UNIMPLEMENTED when the store cannot hand them out. */
+  presignStaged(request: PresignStagedRequest): Promise<PresignStagedResponse>;
 }

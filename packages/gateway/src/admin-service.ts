@@ -108,6 +108,7 @@ export function adminService(admin: Administration): ServiceImpl<typeof AdminSer
           bytesDeleted: BigInt(report.bytesDeleted),
           orphansDeleted: BigInt(report.orphansDeleted),
           stagedDeleted: BigInt(report.stagedDeleted),
+          resultsDeleted: BigInt(report.resultsDeleted),
         };
       }),
   };

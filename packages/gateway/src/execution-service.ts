@@ -16,7 +16,7 @@ import {
 } from "@openduck/protocol";
 import { bearerToken } from "./bearer-auth.js";
 import type { QueryHandles } from "./query-handle.js";
-import { stageRows } from "./stage-rows.js";
+import { prepareStagedParts, stageRows } from "./stage-rows.js";
 import type { SuspendedResults } from "./suspended-results.js";
 import type { Transaction, TransactionTokens } from "./transaction-token.js";
 
@@ -28,6 +28,11 @@ export interface ExecutionServiceOptions {
   defaultInlineLimitBytes: number;
   /** Reads kept running between ExecuteQuery and StreamResults. */
   suspended: SuspendedResults;
+  /**
+   * A StreamResults that runs its query again sends large results as result
+   * parts (URLs) to clients that accept them, so the rows bypass the gateway.
+   */
+  resultParts: boolean;
 }
 
 function callerToken(context: HandlerContext): string {
@@ -77,8 +82,10 @@ function continuedTransaction(
  * The read stays paused on this instance for a while, and StreamResults
  * continues it; on another instance, or later, StreamResults runs the query
  * again at the pinned snapshot. Either way it streams with the worker's
- * backpressure. A transaction's statements carry a signed token from one
- * response to the next request; StageRows stores rows for a later write.
+ * backpressure; a large result may leave as result parts (URLs) instead.
+ * A transaction's statements carry a signed token from one response to the
+ * next request; StageRows (or PUTs to PrepareStagedParts' URLs) store rows
+ * for a later write.
  */
 export function executionService(options: ExecutionServiceOptions): ServiceImpl<typeof ExecutionService> {
   const { worker, handles, transactions, suspended } = options;
@@ -176,8 +183,13 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
       response.arrowBatches = concat(batches, bytes);
       response.rowCount = rows;
     } else {
-      const run = paused ? randomUUID() : "";
-      if (paused) suspended.keep(run, { received, rest, stop });
+      const run = paused && suspended.keeps ? randomUUID() : "";
+      if (run !== "") suspended.keep(run, { received, rest, stop });
+      else if (paused) {
+        // Nothing is kept between calls (a serverless gateway): StreamResults runs the read again from its handle.
+        stop.abort();
+        rest.return?.().catch(() => {});
+      }
       response.handle = handles.issue(
         {
           database: request.database,
@@ -216,6 +228,7 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
             transactionTip: claims.transaction?.tip ?? "",
             settings: claims.settings,
             staged: claims.staged ?? [],
+            resultParts: options.resultParts && request.acceptResultUrls,
           }),
           stop.signal,
         )
@@ -234,7 +247,12 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
     }
   }
 
-  return { executeQuery, streamResults, stageRows: stageRows(worker) };
+  return {
+    executeQuery,
+    streamResults,
+    stageRows: stageRows(worker),
+    prepareStagedParts: prepareStagedParts(worker),
+  };
 }
 
 /** A worker message as StreamResults messages. */
@@ -250,6 +268,9 @@ function* toStreamResponses({ payload }: ExecuteResponse): Generator<StreamResul
       break;
     case "progress":
       yield create(StreamResultsResponseSchema, { payload: { case: "progress", value: payload.value } });
+      break;
+    case "resultPart":
+      yield create(StreamResultsResponseSchema, { payload: { case: "resultPart", value: payload.value } });
       break;
     case "end":
       if (payload.value.statistics !== undefined) {

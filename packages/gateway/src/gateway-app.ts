@@ -24,8 +24,15 @@ export interface GatewayAppOptions {
   /** When set (the gateway runs with its storage), AdminService is served to holders of the secret. */
   administration?: Administration;
   defaultInlineLimitBytes?: number;
-  /** How long a read answered with a handle stays running for its StreamResults (30 s). */
+  /** How long a read answered with a handle stays running for its StreamResults (30 s; 0: not at all). */
   keepResultsMs?: number;
+  /**
+   * Large results of a StreamResults that runs its query again go to clients
+   * that accept URLs as result parts, written by the worker to the object
+   * store (default false). For gateways whose responses are limited or slow
+   * beyond a few MB (a serverless function); needs a store that presigns.
+   */
+  resultParts?: boolean;
   /**
    * How long a transaction may run (24 h): no longer than the store keeps
    * its private snapshots (LayeredStoreOptions.transactionLifetimeMs).
@@ -86,6 +93,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
           transactions: new TransactionTokens(options.secret, options.transactionTtlMs),
           defaultInlineLimitBytes: options.defaultInlineLimitBytes ?? 1024 * 1024,
           suspended: new SuspendedResults(options.keepResultsMs),
+          resultParts: options.resultParts ?? false,
         }),
       ),
     { interceptors: [bearerAuth(options.acceptsToken)], readMaxBytes },

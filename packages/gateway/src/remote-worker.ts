@@ -5,6 +5,8 @@ import {
   abortableFetch,
   type ExecuteRequest,
   type ExecuteResponse,
+  type PresignStagedRequest,
+  type PresignStagedResponse,
   type StageRequest,
   type StageResponse,
   WorkerService,
@@ -43,6 +45,14 @@ export class RemoteWorker implements Worker {
   async stage(request: StageRequest): Promise<StageResponse> {
     try {
       return await this.#client.stage(request);
+    } catch (error) {
+      throw withoutMetadata(error);
+    }
+  }
+
+  async presignStaged(request: PresignStagedRequest): Promise<PresignStagedResponse> {
+    try {
+      return await this.#client.presignStaged(request);
     } catch (error) {
       throw withoutMetadata(error);
     }

@@ -19,6 +19,15 @@ interface Envelope {
 }
 
 const version = 1;
+
+/**
+ * The cluster secret of a deployment that has none of its own: every process
+ * given the same token derives the same secret, which is enough while one
+ * token rules the deployment.
+ */
+export function secretFromToken(token: string): string {
+  return createHmac("sha256", token).update("openduck cluster secret").digest("base64url");
+}
 const macLength = 32;
 
 /**

@@ -2,12 +2,21 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { toConnectError, type Worker } from "@openduck/engine";
 import {
+  type PrepareStagedPartsRequest,
+  type PrepareStagedPartsResponse,
+  PrepareStagedPartsResponseSchema,
+  PresignStagedRequestSchema,
   StageRequestSchema,
   type StageRowsRequest,
   type StageRowsResponse,
   StageRowsResponseSchema,
 } from "@openduck/protocol";
-import { validateDatabaseName, validateStagedPart, validateUploadId } from "@openduck/storage";
+import {
+  validateDatabaseName,
+  validateStagedPart,
+  validateStagedPartRange,
+  validateUploadId,
+} from "@openduck/storage";
 
 /** The largest part: one request must stay under Lambda's 6 MB, framing and headers included. */
 export const MAX_STAGED_PART_BYTES = 5 * 1024 * 1024;
@@ -40,5 +49,35 @@ export function stageRows(worker: Worker): (request: StageRowsRequest) => Promis
       }),
     );
     return create(StageRowsResponseSchema, { bytes: staged.bytes });
+  };
+}
+
+/**
+ * ExecutionService.PrepareStagedParts: checks the request, then a worker
+ * presigns the parts' URLs; the parts' bytes never pass through the gateway.
+ */
+export function prepareStagedParts(
+  worker: Worker,
+): (request: PrepareStagedPartsRequest) => Promise<PrepareStagedPartsResponse> {
+  return async (request) => {
+    try {
+      validateDatabaseName(request.database);
+      validateUploadId(request.uploadId);
+      validateStagedPartRange(request.firstPart, request.count);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+    const presigned = await worker.presignStaged(
+      create(PresignStagedRequestSchema, {
+        database: request.database,
+        uploadId: request.uploadId,
+        firstPart: request.firstPart,
+        count: request.count,
+      }),
+    );
+    return create(PrepareStagedPartsResponseSchema, {
+      urls: presigned.urls,
+      expiresInMs: presigned.expiresInMs,
+    });
   };
 }

@@ -45,6 +45,11 @@ export class SuspendedResults {
     return entry.result;
   }
 
+  /** False when `ttlMs` is 0: nothing is kept, as on a serverless gateway, whose instance freezes between calls. */
+  get keeps(): boolean {
+    return this.#ttlMs > 0;
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -3,6 +3,8 @@ import type { Worker } from "@openduck/engine";
 import type {
   ExecuteRequest,
   ExecuteResponse,
+  PresignStagedRequest,
+  PresignStagedResponse,
   StageRequest,
   StageResponse,
   WorkerRegistryService,
@@ -61,6 +63,10 @@ export class WorkerRegistry implements Worker {
 
   stage(request: StageRequest): Promise<StageResponse> {
     return this.#choose().stage(request);
+  }
+
+  presignStaged(request: PresignStagedRequest): Promise<PresignStagedResponse> {
+    return this.#choose().presignStaged(request);
   }
 
   service(): ServiceImpl<typeof WorkerRegistryService> {

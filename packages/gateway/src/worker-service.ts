@@ -19,5 +19,12 @@ export function workerService(worker: Worker): ServiceImpl<typeof WorkerService>
         throw toConnectError(error);
       }
     },
+    async presignStaged(request) {
+      try {
+        return await worker.presignStaged(request);
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    },
   };
 }

@@ -56,6 +56,23 @@ export interface DatabaseStore {
   fetchStaged(database: string, uploadId: string, parts: number, directory: string): Promise<string[]>;
   /** Deletes an upload's parts (garbage collection deletes forgotten ones). */
   dropStaged(database: string, uploadId: string): Promise<void>;
+  /**
+   * URLs a client PUTs parts `firstPart` … `firstPart + count - 1` of an
+   * upload to, itself (1 to 64 parts): the parts `stageRows` would store.
+   * Throws `unsupported` when the object store cannot presign.
+   */
+  presignStagedParts(
+    database: string,
+    uploadId: string,
+    firstPart: number,
+    count: number,
+  ): Promise<PresignedStagedParts>;
+  /**
+   * Keeps rows of a result (Arrow IPC messages) as an object for a while and
+   * answers with a URL to GET it. Throws `unsupported`, before writing
+   * anything, when the object store cannot presign.
+   */
+  putResultPart(bytes: Uint8Array): Promise<PresignedResultPart>;
   /** Rewrites the head into a few fresh layers, as a new snapshot with the same contents (FORMAT.md §8). */
   compact(database: string): Promise<SnapshotInfo>;
   /** Deletes what no retained snapshot needs (FORMAT.md §7). */
@@ -101,6 +118,17 @@ export interface WriteSession {
   abort(): Promise<void>;
 }
 
+export interface PresignedStagedParts {
+  /** One URL per part, in part order. */
+  urls: string[];
+  expiresInMs: number;
+}
+
+export interface PresignedResultPart {
+  url: string;
+  expiresInMs: number;
+}
+
 export interface GarbageReport {
   dryRun: boolean;
   snapshotsDeleted: number;
@@ -110,4 +138,6 @@ export interface GarbageReport {
   orphansDeleted: number;
   /** Staged parts older than the staging lifetime. */
   stagedDeleted: number;
+  /** Result parts older than the result lifetime. */
+  resultsDeleted: number;
 }

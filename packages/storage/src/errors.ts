@@ -8,7 +8,9 @@ export type StorageErrorCode =
   | "invalid_argument"
   | "aborted"
   | "data_loss"
-  | "failed_precondition";
+  | "failed_precondition"
+  /** The deployment cannot do this (e.g. hand out URLs of a store clients cannot reach). */
+  | "unsupported";
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;

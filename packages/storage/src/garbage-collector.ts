@@ -1,6 +1,7 @@
 import type { GarbageReport } from "./database-store.js";
 import type { SqlClient } from "./metadata/sql-client.js";
 import type { ObjectStore } from "./object-store/object-store.js";
+import { RESULTS_PREFIX } from "./result-parts.js";
 import { STAGED_PREFIX } from "./staged-rows.js";
 
 export interface GarbageOptions {
@@ -9,6 +10,7 @@ export interface GarbageOptions {
   gracePeriodMs: number;
   transactionLifetimeMs: number;
   stagingLifetimeMs: number;
+  resultLifetimeMs: number;
 }
 
 /**
@@ -42,7 +44,7 @@ const NEEDED = `
  * Garbage collection (FORMAT.md §7): unneeded snapshot rows first, then the
  * layers nothing references any more once they stayed unreferenced for the
  * grace period, then orphans of writers that never committed, then staged
- * rows nobody wrote in time.
+ * rows nobody wrote in time, then result parts whose URLs expired.
  */
 export async function collectGarbage(
   sql: SqlClient,
@@ -57,6 +59,7 @@ export async function collectGarbage(
     bytesDeleted: 0,
     orphansDeleted: 0,
     stagedDeleted: 0,
+    resultsDeleted: 0,
   };
   const retention = options.retentionMs;
   const grace = options.gracePeriodMs;
@@ -149,6 +152,14 @@ export async function collectGarbage(
   for await (const object of objects.list(STAGED_PREFIX)) {
     if (object.lastModified.getTime() >= stagedCutoff) continue;
     report.stagedDeleted++;
+    if (!options.dryRun) await objects.delete(object.key);
+  }
+
+  // Result parts: their URLs stopped working, nobody can read them any more.
+  const resultsCutoff = Date.now() - options.resultLifetimeMs;
+  for await (const object of objects.list(RESULTS_PREFIX)) {
+    if (object.lastModified.getTime() >= resultsCutoff) continue;
+    report.resultsDeleted++;
     if (!options.dryRun) await objects.delete(object.key);
   }
   return report;

@@ -3,6 +3,8 @@ export type {
   DatabaseStore,
   GarbageReport,
   OpenedSnapshot,
+  PresignedResultPart,
+  PresignedStagedParts,
   SnapshotInfo,
   WriteSession,
 } from "./database-store.js";
@@ -19,8 +21,10 @@ export {
   validateDatabaseName,
   validateSnapshotName,
   validateStagedPart,
+  validateStagedPartRange,
   validateUploadId,
 } from "./names.js";
 export { FilesystemObjectStore } from "./object-store/filesystem-object-store.js";
 export type { ObjectStore, StoredObject } from "./object-store/object-store.js";
 export { S3ObjectStore, type S3ObjectStoreOptions } from "./object-store/s3-object-store.js";
+export { MAX_STAGED_OBJECT_BYTES } from "./staged-rows.js";

@@ -7,6 +7,8 @@ import type {
   DatabaseStore,
   GarbageReport,
   OpenedSnapshot,
+  PresignedResultPart,
+  PresignedStagedParts,
   SnapshotInfo,
   WriteSession,
 } from "./database-store.js";
@@ -36,6 +38,7 @@ import { migrate } from "./metadata/migrations.js";
 import type { SqlClient } from "./metadata/sql-client.js";
 import { validateDatabaseName, validateSnapshotName } from "./names.js";
 import type { ObjectStore } from "./object-store/object-store.js";
+import { putResultPart } from "./result-parts.js";
 import { StagedRows } from "./staged-rows.js";
 
 /** Points in the commit protocol, reported to `onCommitPhase` (crash tests stop writers there). */
@@ -60,6 +63,8 @@ export interface LayeredStoreOptions {
   transactionLifetimeMs?: number;
   /** Staged rows are kept this long. Default 1 hour. */
   stagingLifetimeMs?: number;
+  /** Result parts and their URLs last this long. Default 1 hour (at least a query handle's lifetime). */
+  resultLifetimeMs?: number;
   onCommitPhase?: (phase: CommitPhase) => Promise<void>;
 }
 
@@ -109,6 +114,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
       gracePeriodMs: 3600_000,
       transactionLifetimeMs: 24 * 3600_000,
       stagingLifetimeMs: 3600_000,
+      resultLifetimeMs: 3600_000,
       ...options,
     };
     this.#sql = options.sql;
@@ -368,6 +374,20 @@ export class LayeredDatabaseStore implements DatabaseStore {
     await this.#staged.drop(await this.#catalog.liveDatabase(name), uploadId);
   }
 
+  async presignStagedParts(
+    name: string,
+    uploadId: string,
+    firstPart: number,
+    count: number,
+  ): Promise<PresignedStagedParts> {
+    validateDatabaseName(name);
+    return this.#staged.presign(await this.#stagingDatabase(name), uploadId, firstPart, count);
+  }
+
+  putResultPart(bytes: Uint8Array): Promise<PresignedResultPart> {
+    return putResultPart(this.#objects, bytes, this.#options.resultLifetimeMs);
+  }
+
   async collectGarbage(options: { dryRun?: boolean } = {}): Promise<GarbageReport> {
     return collectGarbage(this.#sql, this.#objects, {
       dryRun: options.dryRun ?? false,
@@ -375,6 +395,7 @@ export class LayeredDatabaseStore implements DatabaseStore {
       gracePeriodMs: this.#options.gracePeriodMs,
       transactionLifetimeMs: this.#options.transactionLifetimeMs,
       stagingLifetimeMs: this.#options.stagingLifetimeMs,
+      resultLifetimeMs: this.#options.resultLifetimeMs,
     });
   }
 

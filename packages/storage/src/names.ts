@@ -56,3 +56,23 @@ export function validateStagedPart(part: number): number {
   }
   return part;
 }
+
+/** Part URLs one PrepareStagedParts call hands out. */
+export const MAX_PRESIGNED_PARTS = 64;
+
+/** Parts first … first + count - 1, with 1 to MAX_PRESIGNED_PARTS of them, all valid part numbers. */
+export function validateStagedPartRange(first: number, count: number): void {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PRESIGNED_PARTS) {
+    throw new StorageError(
+      "invalid_argument",
+      `count ${count} is out of range: ask for 1 to ${MAX_PRESIGNED_PARTS} part URLs at a time`,
+    );
+  }
+  validateStagedPart(first);
+  if (first + count > MAX_STAGED_PARTS) {
+    throw new StorageError(
+      "invalid_argument",
+      `parts ${first} to ${first + count - 1} are out of range: an upload has parts 0 to ${MAX_STAGED_PARTS - 1}`,
+    );
+  }
+}

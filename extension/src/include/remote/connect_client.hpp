@@ -54,8 +54,12 @@ public:
 
 	//! Stages one part of an upload; `interrupted` as for ExecuteQuery.
 	void StageRows(const StageRowsRequest &request, const std::function<bool()> &interrupted = {});
+	//! Presigned URLs to PUT staged parts to. Throws RemoteError "unimplemented" when the server has none to give.
+	PrepareStagedPartsResponse PrepareStagedParts(const PrepareStagedPartsRequest &request,
+	                                              const std::function<bool()> &interrupted = {});
 
-	//! Streams the result of `handle` (from ExecuteQueryResponse.handle): calls on_message for each message of the
+	//! Streams the result of `handle` (from ExecuteQueryResponse.handle), accepting result parts (ResultPart URLs to
+	//! fetch with ObjectClient): calls on_message for each message of the
 	//! stream, in order, as it arrives (the message may be moved from). Throws RemoteError on an error
 	//! end-of-stream (possibly after messages arrived), a transport failure or an interruption; exceptions of
 	//! on_message abort the stream and propagate.

@@ -101,8 +101,35 @@ struct ExecuteQueryResponse {
 
 struct StreamResultsRequest {
 	std::string handle;
+	//! The client fetches rows from URLs (ResultPart) when the server prefers to send them that way.
+	bool accept_result_urls = false;
 
 	std::string Encode() const;
+};
+
+//! Rows to GET from a presigned URL: encapsulated Arrow IPC messages, as consecutive ArrowBatch ipc would carry.
+struct ResultPart {
+	std::string url;
+	uint64_t byte_length = 0;
+	uint64_t row_count = 0;
+	uint64_t expires_in_ms = 0;
+};
+
+struct PrepareStagedPartsRequest {
+	std::string database;
+	std::string upload_id;
+	uint32_t first_part = 0;
+	uint32_t count = 0;
+
+	std::string Encode() const;
+};
+
+struct PrepareStagedPartsResponse {
+	//! One presigned PUT URL per part, from first_part on.
+	std::vector<std::string> urls;
+	uint64_t expires_in_ms = 0;
+
+	static PrepareStagedPartsResponse Decode(const char *data, size_t size);
 };
 
 struct ArrowBatch {
@@ -120,13 +147,21 @@ struct Progress {
 
 //! One message of StreamResults: exactly one payload member (the one payload_case names) is meaningful.
 struct StreamResultsResponse {
-	enum class PayloadCase : uint8_t { NONE = 0, ARROW_SCHEMA = 1, BATCH = 2, PROGRESS = 3, STATISTICS = 4 };
+	enum class PayloadCase : uint8_t {
+		NONE = 0,
+		ARROW_SCHEMA = 1,
+		BATCH = 2,
+		PROGRESS = 3,
+		STATISTICS = 4,
+		RESULT_PART = 5
+	};
 
 	PayloadCase payload_case = PayloadCase::NONE;
 	std::string arrow_schema;
 	ArrowBatch batch;
 	Progress progress;
 	QueryStatistics statistics;
+	ResultPart result_part;
 
 	static StreamResultsResponse Decode(const char *data, size_t size);
 };

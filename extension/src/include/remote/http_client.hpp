@@ -3,7 +3,7 @@
 //
 // remote/http_client.hpp
 //
-// HTTP/1.1 POST requests over libcurl, with the response body streamed to a callback.
+// HTTP/1.1 requests over libcurl, with the response body streamed to a callback.
 //===----------------------------------------------------------------------===//
 
 #pragma once
@@ -44,7 +44,7 @@ struct HttpResponse {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-//! Sends requests to one endpoint over one libcurl easy handle, which keeps the connection alive between requests.
+//! Sends requests over one libcurl easy handle, which keeps the connection alive between requests to the same host.
 //! Not thread-safe: one request at a time per client.
 //!
 //! Requests use HTTP/1.1 (http or https; TLS peers are always verified, against libcurl's default CA bundle or the
@@ -53,10 +53,11 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 class HttpClient {
 public:
 	//! Called with each piece of the response body, for every status. Exceptions it throws abort the request and
-	//! propagate out of Post.
+	//! propagate out of the call.
 	using BodyCallback = std::function<void(const HttpResponse &response, const char *data, size_t size)>;
 
-	//! `base_url` is scheme://host[:port][/prefix], already validated; request paths are appended to it.
+	//! `base_url` is scheme://host[:port][/prefix], already validated; Post's paths are appended to it. A client
+	//! that only sends to whole URLs (Send) may have an empty base.
 	explicit HttpClient(std::string base_url);
 	~HttpClient();
 	HttpClient(const HttpClient &) = delete;
@@ -67,6 +68,10 @@ public:
 	//! server is silent); when it returns true the connection is closed and Post throws HttpError INTERRUPTED.
 	//! Transport failures throw HttpError.
 	HttpResponse Post(const std::string &path, const HttpHeaders &headers, const std::string &body,
+	                  const BodyCallback &on_body_chunk, const std::function<bool()> &interrupted = {});
+
+	//! Sends a GET (no body), PUT or POST to the whole `url`, otherwise as Post.
+	HttpResponse Send(const char *method, const std::string &url, const HttpHeaders &headers, const std::string &body,
 	                  const BodyCallback &on_body_chunk, const std::function<bool()> &interrupted = {});
 
 private:

@@ -9,10 +9,12 @@
 #pragma once
 
 #include "remote/connect_client.hpp"
+#include "remote/object_client.hpp"
 #include "storage/attach_parameters.hpp"
 
 #include "duckdb/common/types/column/column_data_collection.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -47,11 +49,20 @@ public:
 	ExecuteQueryResponse Execute(duckdb::ClientContext &context, ExecuteQueryRequest request);
 	//! Stages one part of an upload (its database is filled in).
 	void Stage(duckdb::ClientContext &context, StageRowsRequest request);
+	//! Presigned URLs to PUT parts first_part … first_part + count - 1 of an upload to, or none when the server
+	//! takes parts only through Stage (remembered for later uploads).
+	std::vector<std::string> PrepareStagedParts(duckdb::ClientContext &context, const std::string &upload_id,
+	                                            uint32_t first_part, uint32_t count);
+	//! PUTs one part to a URL from PrepareStagedParts.
+	void PutStagedPart(duckdb::ClientContext &context, ObjectClient &objects, const std::string &url,
+	                   const std::string &part);
 
 private:
 	AttachParameters parameters;
 	std::mutex lock;
 	std::vector<std::unique_ptr<ConnectClient>> idle;
+	//! False once the server said it has no URLs for staged parts.
+	std::atomic<bool> presigned_staging {true};
 };
 
 //! Turns a RemoteError into the DuckDB exception a user expects (never mentioning the token).

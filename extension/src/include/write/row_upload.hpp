@@ -15,12 +15,14 @@
 #include <condition_variable>
 #include <deque>
 #include <thread>
+#include <unordered_map>
 
 namespace openduck {
 
-//! Encodes appended chunks as Arrow IPC (the same lossless encoding results travel in) and stages them with
-//! StageRows, one complete IPC stream per part, each well under the 6 MB a request may carry through a function
-//! URL. SENDERS background threads send parts (each on a connection of its own, so the server's per-request waits
+//! Encodes appended chunks as Arrow IPC (the same lossless encoding results travel in) and stages them, one
+//! complete IPC stream per part: PUT to presigned URLs straight into the service's object storage when the server
+//! hands them out (PrepareStagedParts), else with StageRows, each part well under the 6 MB a request may carry
+//! through a function URL. SENDERS background threads send parts (each on a connection of its own, so the server's per-request waits
 //! overlap) while the next one is encoded; at most MAX_QUEUED_PARTS wait, so memory stays bounded whatever the
 //! number of rows. Nothing is visible until a write names the upload.
 class RowUpload {
@@ -46,10 +48,14 @@ public:
 private:
 	static constexpr size_t SENDERS = 2;
 	static constexpr size_t MAX_QUEUED_PARTS = 2;
+	//! Presigned URLs asked for at once (PrepareStagedParts allows up to 64).
+	static constexpr uint32_t URLS_PER_REQUEST = 16;
 
 	void FinishBatch();
 	void FinishPart();
 	void Send();
+	//! Where to PUT `part`, or "" when the server takes parts only through StageRows.
+	std::string PartUrl(uint32_t part);
 	//! Throws what the sending thread failed with.
 	void CheckFailure();
 
@@ -72,6 +78,9 @@ private:
 	bool closing = false;
 	std::exception_ptr failure;
 	std::vector<std::thread> senders;
+	//! Presigned part URLs fetched so far, by part.
+	std::mutex url_lock;
+	std::unordered_map<uint32_t, std::string> part_urls;
 };
 
 } // namespace openduck

@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
+import { secretFromToken } from "@openduck/gateway";
 
 /** Where the token came from decides whether we may print it. */
 export interface TokenSetting {
@@ -13,15 +14,9 @@ export function resolveToken(flag: string | undefined, env = process.env): Token
   return { value: `od_${randomBytes(24).toString("base64url")}`, source: "generated" };
 }
 
-/**
- * The cluster secret signs query handles and authenticates workers to
- * gateways. Without one, every process given the same token derives the same
- * secret from it, which is enough while one token rules the deployment.
- */
+/** The cluster secret signs query handles and authenticates workers to gateways; without one it derives from the token. */
 export function resolveSecret(flag: string | undefined, token: string, env = process.env): string {
-  const explicit = flag ?? env.OPENDUCK_SECRET;
-  if (explicit) return explicit;
-  return createHmac("sha256", token).update("openduck cluster secret").digest("base64url");
+  return flag || env.OPENDUCK_SECRET || secretFromToken(token);
 }
 
 export function resolveDataDirectory(flag: string | undefined, env = process.env): string {

@@ -217,11 +217,12 @@ export async function gcCommand(args: string[]): Promise<number> {
       orphansDeleted: Number(report.orphansDeleted),
       bytesDeleted: Number(report.bytesDeleted),
       stagedDeleted: Number(report.stagedDeleted),
+      resultsDeleted: Number(report.resultsDeleted),
     };
     print(
       values.json ?? false,
       summary,
-      `${report.dryRun ? "would delete" : "deleted"} ${summary.snapshotsDeleted} snapshots, ${summary.databasesPurged} dropped databases, ${summary.layersDeleted + summary.orphansDeleted} layers (${formatBytes(summary.bytesDeleted)}), ${summary.stagedDeleted} staged parts`,
+      `${report.dryRun ? "would delete" : "deleted"} ${summary.snapshotsDeleted} snapshots, ${summary.databasesPurged} dropped databases, ${summary.layersDeleted + summary.orphansDeleted} layers (${formatBytes(summary.bytesDeleted)}), ${summary.stagedDeleted} staged parts, ${summary.resultsDeleted} result parts`,
     );
   } finally {
     await access.close();

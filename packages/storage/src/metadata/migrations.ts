@@ -69,7 +69,27 @@ const MIGRATION_LOCK = 7_265_436_842;
 
 export const schemaVersion = migrations.at(-1)?.version ?? 0;
 
+/** The newest migration applied, or undefined when none is (or the table is missing). */
+async function appliedVersion(sql: SqlClient): Promise<number | undefined> {
+  try {
+    const [row] = await sql.query<{ version: number | null }>(
+      "SELECT max(version) AS version FROM openduck_migrations",
+    );
+    return row?.version === null || row?.version === undefined ? undefined : Number(row.version);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Brings the schema up to date. A process that starts against an up-to-date
+ * schema (every start but the first after an upgrade) spends one query on it:
+ * what a serverless worker does on each cold start.
+ */
 export async function migrate(sql: SqlClient): Promise<void> {
+  const applied = await appliedVersion(sql);
+  if (applied === schemaVersion) return;
+  if (applied !== undefined && applied > schemaVersion) throw newerSchema(applied);
   await sql.query(
     "CREATE TABLE IF NOT EXISTS openduck_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
   );
@@ -84,12 +104,12 @@ export async function migrate(sql: SqlClient): Promise<void> {
       await tx.query("INSERT INTO openduck_migrations (version) VALUES ($1)", [migration.version]);
     });
   }
-  const [newest] = await sql.query<{ version: number }>(
-    "SELECT max(version) AS version FROM openduck_migrations",
+  const newest = await appliedVersion(sql);
+  if (newest !== undefined && newest > schemaVersion) throw newerSchema(newest);
+}
+
+function newerSchema(version: number): Error {
+  return new Error(
+    `the metadata database has schema version ${version}, newer than this OpenDuck (${schemaVersion}): upgrade OpenDuck`,
   );
-  if (newest !== undefined && Number(newest.version) > schemaVersion) {
-    throw new Error(
-      `the metadata database has schema version ${newest.version}, newer than this OpenDuck (${schemaVersion}): upgrade OpenDuck`,
-    );
-  }
 }

@@ -23,6 +23,8 @@ interface StoreUnderTest {
   open(): Promise<ObjectStore>;
   /** Whether a put-if-absent race has exactly one winner (S3-compatible test servers may let several win). */
   exclusivePuts: boolean;
+  /** Whether clients can reach its objects through presigned URLs. */
+  presigns: boolean;
 }
 
 let s3: S3Server | undefined;
@@ -35,6 +37,7 @@ const filesystem: StoreUnderTest = {
   tearDown: async () => {},
   open: async () => new FilesystemObjectStore(await scratchDirectory()),
   exclusivePuts: true,
+  presigns: false,
 };
 
 const s3Store: StoreUnderTest = {
@@ -64,6 +67,7 @@ const s3Store: StoreUnderTest = {
       forcePathStyle: true,
     }),
   exclusivePuts: false,
+  presigns: true,
 };
 
 const scratch: string[] = [];
@@ -182,6 +186,27 @@ describe.each([filesystem, s3Store])("$name object store", (kind) => {
     }
     const listed = await collect(store.list("layers/"));
     expect(listed.map((object) => object.key)).toEqual(keys);
+  });
+
+  test("hands out URLs that PUT and GET one object without credentials, when clients can reach it", async () => {
+    expect(store.presign !== undefined).toBe(kind.presigns);
+    if (store.presign === undefined) return;
+    const body = new Uint8Array(64 * 1024).map((_, i) => (i * 7) % 251);
+    const put = await store.presign("staged/1/u-0", "PUT", 60);
+    // Under the deployment's prefix, path-style on the test server.
+    expect(new URL(put).pathname).toMatch(/^\/openduck-test\/deployment-\d+\/staged\/1\/u-0$/);
+    expect((await fetch(put, { method: "PUT", body })).status).toBe(200);
+    expect(await store.get("staged/1/u-0")).toEqual(body);
+
+    const get = await fetch(await store.presign("staged/1/u-0", "GET", 60));
+    expect(get.status).toBe(200);
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(body);
+    // Signed for the asked lifetime (the test server does not check signatures, so only their form is checked).
+    const query = new URL(put).searchParams;
+    expect(query.get("X-Amz-Expires")).toBe("60");
+    expect(query.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+    // Nothing a client would have to send besides the URL (e.g. a checksum of a body the signer never saw).
+    expect(query.get("X-Amz-SignedHeaders")).toBe("host");
   });
 
   test("keeps every byte value", async () => {

@@ -1,7 +1,8 @@
 /**
  * Where layers live: a flat namespace of objects addressed by key (e.g.
- * "layers/<sha256>", immutable; "staged/…", replaceable). Implementations: a directory on the local file
- * system, and S3 or any S3-compatible server.
+ * "layers/<sha256>", immutable; "staged/…", replaceable; "results/…").
+ * Implementations: a directory on the local file system, and S3 or any
+ * S3-compatible server.
  */
 export interface ObjectStore {
   /**
@@ -28,6 +29,13 @@ export interface ObjectStore {
    * downloading); undefined for remote stores.
    */
   localPath(key: string): string | undefined;
+  /**
+   * A URL that lets anyone holding it GET or PUT the object, without
+   * credentials, for `expiresInSeconds`: for stores clients can reach
+   * (S3), so that large uploads and results bypass the gateway. Stores that
+   * clients cannot reach (a local directory) leave it out.
+   */
+  presign?(key: string, method: "GET" | "PUT", expiresInSeconds: number): Promise<string>;
 }
 
 export interface StoredObject {

@@ -11,6 +11,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { StorageError } from "../errors.js";
 import type { ObjectStore, StoredObject } from "./object-store.js";
 
@@ -140,6 +141,23 @@ export class S3ObjectStore implements ObjectStore {
 
   localPath(): undefined {
     return undefined;
+  }
+
+  /**
+   * Signed locally with the store's credentials (no request to S3). With
+   * temporary credentials (a function's role) the URL also stops working
+   * when they expire.
+   */
+  async presign(key: string, method: "GET" | "PUT", expiresInSeconds: number): Promise<string> {
+    const object = { Bucket: this.#bucket, Key: this.#key(key) };
+    const options = { expiresIn: expiresInSeconds };
+    try {
+      return method === "GET"
+        ? await getSignedUrl(this.#client, new GetObjectCommand(object), options)
+        : await getSignedUrl(this.#client, new PutObjectCommand(object), options);
+    } catch (error) {
+      throw this.#failure(`presign (${method})`, key, error);
+    }
   }
 
   async #getBody(key: string): Promise<NonNullable<GetObjectCommandOutput["Body"]>> {

@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openduck/v1/execution.proto.
  */
 export const file_openduck_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("ChtvcGVuZHVjay92MS9leGVjdXRpb24ucHJvdG8SC29wZW5kdWNrLnYxIssBChNFeGVjdXRlUXVlcnlSZXF1ZXN0EhAKCGRhdGFiYXNlGAEgASgJEgsKA3NxbBgCIAEoCRIQCghzbmFwc2hvdBgDIAEoCRIqCgdvcHRpb25zGAQgASgLMhkub3BlbmR1Y2sudjEuUXVlcnlPcHRpb25zEhMKC3RyYW5zYWN0aW9uGAUgASgMEhkKEWJlZ2luX3RyYW5zYWN0aW9uGAYgASgIEicKBnN0YWdlZBgHIAMoCzIXLm9wZW5kdWNrLnYxLlN0YWdlZFJvd3MiLgoKU3RhZ2VkUm93cxIRCgl1cGxvYWRfaWQYASABKAkSDQoFcGFydHMYAiABKA0iWAoQU3RhZ2VSb3dzUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIRCgl1cGxvYWRfaWQYAiABKAkSDAoEcGFydBgDIAEoDRIRCglhcnJvd19pcGMYBCABKAwiIgoRU3RhZ2VSb3dzUmVzcG9uc2USDQoFYnl0ZXMYASABKAQisgEKDFF1ZXJ5T3B0aW9ucxIfChJpbmxpbmVfbGltaXRfYnl0ZXMYASABKARIAIgBARI5CghzZXR0aW5ncxgCIAMoCzInLm9wZW5kdWNrLnYxLlF1ZXJ5T3B0aW9ucy5TZXR0aW5nc0VudHJ5Gi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIVChNfaW5saW5lX2xpbWl0X2J5dGVzIiQKBkNvbHVtbhIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAki7gIKFEV4ZWN1dGVRdWVyeVJlc3BvbnNlEhMKC3NuYXBzaG90X2lkGAEgASgJEhYKDnN0YXRlbWVudF90eXBlGAIgASgJEiwKC3Jlc3VsdF9raW5kGAMgASgOMhcub3BlbmR1Y2sudjEuUmVzdWx0S2luZBIkCgdjb2x1bW5zGAQgAygLMhMub3BlbmR1Y2sudjEuQ29sdW1uEhQKDGFycm93X3NjaGVtYRgFIAEoDBIQCghjb21wbGV0ZRgGIAEoCBIVCg1hcnJvd19iYXRjaGVzGAcgASgMEhEKCXJvd19jb3VudBgIIAEoBBIVCg1yb3dzX2FmZmVjdGVkGAkgASgEEg4KBmhhbmRsZRgKIAEoDBIVCg1oYW5kbGVfdHRsX21zGAsgASgEEjAKCnN0YXRpc3RpY3MYDCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3MSEwoLdHJhbnNhY3Rpb24YDSABKAwiJgoUU3RyZWFtUmVzdWx0c1JlcXVlc3QSDgoGaGFuZGxlGAEgASgMIsMBChVTdHJlYW1SZXN1bHRzUmVzcG9uc2USFgoMYXJyb3dfc2NoZW1hGAEgASgMSAASKAoFYmF0Y2gYAiABKAsyFy5vcGVuZHVjay52MS5BcnJvd0JhdGNoSAASKQoIcHJvZ3Jlc3MYAyABKAsyFS5vcGVuZHVjay52MS5Qcm9ncmVzc0gAEjIKCnN0YXRpc3RpY3MYBCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3NIAEIJCgdwYXlsb2FkIiwKCkFycm93QmF0Y2gSCwoDaXBjGAEgASgMEhEKCXJvd19jb3VudBgCIAEoBCJKCghQcm9ncmVzcxISCgpwZXJjZW50YWdlGAEgASgBEhYKDnJvd3NfcHJvY2Vzc2VkGAIgASgEEhIKCnRvdGFsX3Jvd3MYAyABKAQiUwoPUXVlcnlTdGF0aXN0aWNzEgwKBHJvd3MYASABKAQSDQoFYnl0ZXMYAiABKAQSDwoHYmF0Y2hlcxgDIAEoBBISCgplbGFwc2VkX21zGAQgASgBKnYKClJlc3VsdEtpbmQSGwoXUkVTVUxUX0tJTkRfVU5TUEVDSUZJRUQQABIUChBSRVNVTFRfS0lORF9ST1dTEAESHAoYUkVTVUxUX0tJTkRfQ0hBTkdFRF9ST1dTEAISFwoTUkVTVUxUX0tJTkRfTk9USElORxADMo0CChBFeGVjdXRpb25TZXJ2aWNlElMKDEV4ZWN1dGVRdWVyeRIgLm9wZW5kdWNrLnYxLkV4ZWN1dGVRdWVyeVJlcXVlc3QaIS5vcGVuZHVjay52MS5FeGVjdXRlUXVlcnlSZXNwb25zZRJYCg1TdHJlYW1SZXN1bHRzEiEub3BlbmR1Y2sudjEuU3RyZWFtUmVzdWx0c1JlcXVlc3QaIi5vcGVuZHVjay52MS5TdHJlYW1SZXN1bHRzUmVzcG9uc2UwARJKCglTdGFnZVJvd3MSHS5vcGVuZHVjay52MS5TdGFnZVJvd3NSZXF1ZXN0Gh4ub3BlbmR1Y2sudjEuU3RhZ2VSb3dzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChtvcGVuZHVjay92MS9leGVjdXRpb24ucHJvdG8SC29wZW5kdWNrLnYxIssBChNFeGVjdXRlUXVlcnlSZXF1ZXN0EhAKCGRhdGFiYXNlGAEgASgJEgsKA3NxbBgCIAEoCRIQCghzbmFwc2hvdBgDIAEoCRIqCgdvcHRpb25zGAQgASgLMhkub3BlbmR1Y2sudjEuUXVlcnlPcHRpb25zEhMKC3RyYW5zYWN0aW9uGAUgASgMEhkKEWJlZ2luX3RyYW5zYWN0aW9uGAYgASgIEicKBnN0YWdlZBgHIAMoCzIXLm9wZW5kdWNrLnYxLlN0YWdlZFJvd3MiLgoKU3RhZ2VkUm93cxIRCgl1cGxvYWRfaWQYASABKAkSDQoFcGFydHMYAiABKA0iWAoQU3RhZ2VSb3dzUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIRCgl1cGxvYWRfaWQYAiABKAkSDAoEcGFydBgDIAEoDRIRCglhcnJvd19pcGMYBCABKAwiIgoRU3RhZ2VSb3dzUmVzcG9uc2USDQoFYnl0ZXMYASABKAQiYwoZUHJlcGFyZVN0YWdlZFBhcnRzUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIRCgl1cGxvYWRfaWQYAiABKAkSEgoKZmlyc3RfcGFydBgDIAEoDRINCgVjb3VudBgEIAEoDSJBChpQcmVwYXJlU3RhZ2VkUGFydHNSZXNwb25zZRIMCgR1cmxzGAEgAygJEhUKDWV4cGlyZXNfaW5fbXMYAiABKAQisgEKDFF1ZXJ5T3B0aW9ucxIfChJpbmxpbmVfbGltaXRfYnl0ZXMYASABKARIAIgBARI5CghzZXR0aW5ncxgCIAMoCzInLm9wZW5kdWNrLnYxLlF1ZXJ5T3B0aW9ucy5TZXR0aW5nc0VudHJ5Gi8KDVNldHRpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIVChNfaW5saW5lX2xpbWl0X2J5dGVzIiQKBkNvbHVtbhIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAki7gIKFEV4ZWN1dGVRdWVyeVJlc3BvbnNlEhMKC3NuYXBzaG90X2lkGAEgASgJEhYKDnN0YXRlbWVudF90eXBlGAIgASgJEiwKC3Jlc3VsdF9raW5kGAMgASgOMhcub3BlbmR1Y2sudjEuUmVzdWx0S2luZBIkCgdjb2x1bW5zGAQgAygLMhMub3BlbmR1Y2sudjEuQ29sdW1uEhQKDGFycm93X3NjaGVtYRgFIAEoDBIQCghjb21wbGV0ZRgGIAEoCBIVCg1hcnJvd19iYXRjaGVzGAcgASgMEhEKCXJvd19jb3VudBgIIAEoBBIVCg1yb3dzX2FmZmVjdGVkGAkgASgEEg4KBmhhbmRsZRgKIAEoDBIVCg1oYW5kbGVfdHRsX21zGAsgASgEEjAKCnN0YXRpc3RpY3MYDCABKAsyHC5vcGVuZHVjay52MS5RdWVyeVN0YXRpc3RpY3MSEwoLdHJhbnNhY3Rpb24YDSABKAwiQgoUU3RyZWFtUmVzdWx0c1JlcXVlc3QSDgoGaGFuZGxlGAEgASgMEhoKEmFjY2VwdF9yZXN1bHRfdXJscxgCIAEoCCLzAQoVU3RyZWFtUmVzdWx0c1Jlc3BvbnNlEhYKDGFycm93X3NjaGVtYRgBIAEoDEgAEigKBWJhdGNoGAIgASgLMhcub3BlbmR1Y2sudjEuQXJyb3dCYXRjaEgAEikKCHByb2dyZXNzGAMgASgLMhUub3BlbmR1Y2sudjEuUHJvZ3Jlc3NIABIyCgpzdGF0aXN0aWNzGAQgASgLMhwub3BlbmR1Y2sudjEuUXVlcnlTdGF0aXN0aWNzSAASLgoLcmVzdWx0X3BhcnQYBSABKAsyFy5vcGVuZHVjay52MS5SZXN1bHRQYXJ0SABCCQoHcGF5bG9hZCJYCgpSZXN1bHRQYXJ0EgsKA3VybBgBIAEoCRITCgtieXRlX2xlbmd0aBgCIAEoBBIRCglyb3dfY291bnQYAyABKAQSFQoNZXhwaXJlc19pbl9tcxgEIAEoBCIsCgpBcnJvd0JhdGNoEgsKA2lwYxgBIAEoDBIRCglyb3dfY291bnQYAiABKAQiSgoIUHJvZ3Jlc3MSEgoKcGVyY2VudGFnZRgBIAEoARIWCg5yb3dzX3Byb2Nlc3NlZBgCIAEoBBISCgp0b3RhbF9yb3dzGAMgASgEIlMKD1F1ZXJ5U3RhdGlzdGljcxIMCgRyb3dzGAEgASgEEg0KBWJ5dGVzGAIgASgEEg8KB2JhdGNoZXMYAyABKAQSEgoKZWxhcHNlZF9tcxgEIAEoASp2CgpSZXN1bHRLaW5kEhsKF1JFU1VMVF9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQUkVTVUxUX0tJTkRfUk9XUxABEhwKGFJFU1VMVF9LSU5EX0NIQU5HRURfUk9XUxACEhcKE1JFU1VMVF9LSU5EX05PVEhJTkcQAzL0AgoQRXhlY3V0aW9uU2VydmljZRJTCgxFeGVjdXRlUXVlcnkSIC5vcGVuZHVjay52MS5FeGVjdXRlUXVlcnlSZXF1ZXN0GiEub3BlbmR1Y2sudjEuRXhlY3V0ZVF1ZXJ5UmVzcG9uc2USWAoNU3RyZWFtUmVzdWx0cxIhLm9wZW5kdWNrLnYxLlN0cmVhbVJlc3VsdHNSZXF1ZXN0GiIub3BlbmR1Y2sudjEuU3RyZWFtUmVzdWx0c1Jlc3BvbnNlMAESSgoJU3RhZ2VSb3dzEh0ub3BlbmR1Y2sudjEuU3RhZ2VSb3dzUmVxdWVzdBoeLm9wZW5kdWNrLnYxLlN0YWdlUm93c1Jlc3BvbnNlEmUKElByZXBhcmVTdGFnZWRQYXJ0cxImLm9wZW5kdWNrLnYxLlByZXBhcmVTdGFnZWRQYXJ0c1JlcXVlc3QaJy5vcGVuZHVjay52MS5QcmVwYXJlU3RhZ2VkUGFydHNSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message openduck.v1.ExecuteQueryRequest
@@ -179,6 +179,74 @@ export const StageRowsResponseSchema: GenMessage<StageRowsResponse> = /*@__PURE_
   messageDesc(file_openduck_v1_execution, 3);
 
 /**
+ * @generated from message openduck.v1.PrepareStagedPartsRequest
+ */
+export type PrepareStagedPartsRequest = Message<"openduck.v1.PrepareStagedPartsRequest"> & {
+  /**
+   * Database the rows are for. Required.
+   *
+   * @generated from field: string database = 1;
+   */
+  database: string;
+
+  /**
+   * As StageRowsRequest.upload_id.
+   *
+   * @generated from field: string upload_id = 2;
+   */
+  uploadId: string;
+
+  /**
+   * URLs for parts first_part .. first_part + count - 1.
+   *
+   * @generated from field: uint32 first_part = 3;
+   */
+  firstPart: number;
+
+  /**
+   * 1 to 64.
+   *
+   * @generated from field: uint32 count = 4;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message openduck.v1.PrepareStagedPartsRequest.
+ * Use `create(PrepareStagedPartsRequestSchema)` to create a new message.
+ */
+export const PrepareStagedPartsRequestSchema: GenMessage<PrepareStagedPartsRequest> = /*@__PURE__*/
+  messageDesc(file_openduck_v1_execution, 4);
+
+/**
+ * @generated from message openduck.v1.PrepareStagedPartsResponse
+ */
+export type PrepareStagedPartsResponse = Message<"openduck.v1.PrepareStagedPartsResponse"> & {
+  /**
+   * One presigned URL per part, in order. `PUT` the part's bytes (as
+   * StageRowsRequest.arrow_ipc, at most 64 MiB) to it, with no
+   * Authorization header; putting a part again replaces it.
+   *
+   * @generated from field: repeated string urls = 1;
+   */
+  urls: string[];
+
+  /**
+   * The URLs stop working after this long.
+   *
+   * @generated from field: uint64 expires_in_ms = 2;
+   */
+  expiresInMs: bigint;
+};
+
+/**
+ * Describes the message openduck.v1.PrepareStagedPartsResponse.
+ * Use `create(PrepareStagedPartsResponseSchema)` to create a new message.
+ */
+export const PrepareStagedPartsResponseSchema: GenMessage<PrepareStagedPartsResponse> = /*@__PURE__*/
+  messageDesc(file_openduck_v1_execution, 5);
+
+/**
  * @generated from message openduck.v1.QueryOptions
  */
 export type QueryOptions = Message<"openduck.v1.QueryOptions"> & {
@@ -207,7 +275,7 @@ export type QueryOptions = Message<"openduck.v1.QueryOptions"> & {
  * Use `create(QueryOptionsSchema)` to create a new message.
  */
 export const QueryOptionsSchema: GenMessage<QueryOptions> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 4);
+  messageDesc(file_openduck_v1_execution, 6);
 
 /**
  * A result column as DuckDB names and types it.
@@ -233,7 +301,7 @@ export type Column = Message<"openduck.v1.Column"> & {
  * Use `create(ColumnSchema)` to create a new message.
  */
 export const ColumnSchema: GenMessage<Column> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 5);
+  messageDesc(file_openduck_v1_execution, 7);
 
 /**
  * @generated from message openduck.v1.ExecuteQueryResponse
@@ -335,7 +403,7 @@ export type ExecuteQueryResponse = Message<"openduck.v1.ExecuteQueryResponse"> &
  * Use `create(ExecuteQueryResponseSchema)` to create a new message.
  */
 export const ExecuteQueryResponseSchema: GenMessage<ExecuteQueryResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 6);
+  messageDesc(file_openduck_v1_execution, 8);
 
 /**
  * @generated from message openduck.v1.StreamResultsRequest
@@ -347,6 +415,15 @@ export type StreamResultsRequest = Message<"openduck.v1.StreamResultsRequest"> &
    * @generated from field: bytes handle = 1;
    */
   handle: Uint8Array;
+
+  /**
+   * The client can fetch rows from URLs (ResultPart). A service whose
+   * responses are limited or slow beyond a few MB (a serverless gateway)
+   * then sends a large result's rows as result parts instead of batches.
+   *
+   * @generated from field: bool accept_result_urls = 2;
+   */
+  acceptResultUrls: boolean;
 };
 
 /**
@@ -354,7 +431,7 @@ export type StreamResultsRequest = Message<"openduck.v1.StreamResultsRequest"> &
  * Use `create(StreamResultsRequestSchema)` to create a new message.
  */
 export const StreamResultsRequestSchema: GenMessage<StreamResultsRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 7);
+  messageDesc(file_openduck_v1_execution, 9);
 
 /**
  * @generated from message openduck.v1.StreamResultsResponse
@@ -396,6 +473,16 @@ export type StreamResultsResponse = Message<"openduck.v1.StreamResultsResponse">
      */
     value: QueryStatistics;
     case: "statistics";
+  } | {
+    /**
+     * Rows to fetch from a URL, in place of batches (only when the request
+     * set accept_result_urls). Parts come in result order, between the
+     * schema and the statistics, possibly mixed with batches.
+     *
+     * @generated from field: openduck.v1.ResultPart result_part = 5;
+     */
+    value: ResultPart;
+    case: "resultPart";
   } | { case: undefined; value?: undefined };
 };
 
@@ -404,7 +491,45 @@ export type StreamResultsResponse = Message<"openduck.v1.StreamResultsResponse">
  * Use `create(StreamResultsResponseSchema)` to create a new message.
  */
 export const StreamResultsResponseSchema: GenMessage<StreamResultsResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 8);
+  messageDesc(file_openduck_v1_execution, 10);
+
+/**
+ * Rows of a result kept for a while as an object: a GET of `url` (no
+ * Authorization header) answers with encapsulated Arrow IPC messages, the
+ * bytes that the `ipc` of consecutive ArrowBatch messages would carry.
+ *
+ * @generated from message openduck.v1.ResultPart
+ */
+export type ResultPart = Message<"openduck.v1.ResultPart"> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * @generated from field: uint64 byte_length = 2;
+   */
+  byteLength: bigint;
+
+  /**
+   * @generated from field: uint64 row_count = 3;
+   */
+  rowCount: bigint;
+
+  /**
+   * The URL stops working after this long (at least the handle's lifetime).
+   *
+   * @generated from field: uint64 expires_in_ms = 4;
+   */
+  expiresInMs: bigint;
+};
+
+/**
+ * Describes the message openduck.v1.ResultPart.
+ * Use `create(ResultPartSchema)` to create a new message.
+ */
+export const ResultPartSchema: GenMessage<ResultPart> = /*@__PURE__*/
+  messageDesc(file_openduck_v1_execution, 11);
 
 /**
  * @generated from message openduck.v1.ArrowBatch
@@ -426,7 +551,7 @@ export type ArrowBatch = Message<"openduck.v1.ArrowBatch"> & {
  * Use `create(ArrowBatchSchema)` to create a new message.
  */
 export const ArrowBatchSchema: GenMessage<ArrowBatch> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 9);
+  messageDesc(file_openduck_v1_execution, 12);
 
 /**
  * @generated from message openduck.v1.Progress
@@ -455,7 +580,7 @@ export type Progress = Message<"openduck.v1.Progress"> & {
  * Use `create(ProgressSchema)` to create a new message.
  */
 export const ProgressSchema: GenMessage<Progress> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 10);
+  messageDesc(file_openduck_v1_execution, 13);
 
 /**
  * What a query cost; metered per query.
@@ -493,7 +618,7 @@ export type QueryStatistics = Message<"openduck.v1.QueryStatistics"> & {
  * Use `create(QueryStatisticsSchema)` to create a new message.
  */
 export const QueryStatisticsSchema: GenMessage<QueryStatistics> = /*@__PURE__*/
-  messageDesc(file_openduck_v1_execution, 11);
+  messageDesc(file_openduck_v1_execution, 14);
 
 /**
  * What the last statement of the SQL produces.
@@ -584,6 +709,22 @@ export const ExecutionService: GenService<{
     methodKind: "unary";
     input: typeof StageRowsRequestSchema;
     output: typeof StageRowsResponseSchema;
+  },
+  /**
+   * Hands out URLs to which the client PUTs parts of staged rows itself,
+   * straight into the service's object storage, instead of sending them with
+   * StageRows: how a serverless deployment, whose requests are limited to a
+   * few MB, takes large uploads. A write reads the parts exactly as if they
+   * had come through StageRows. UNIMPLEMENTED when the service keeps its
+   * objects where clients cannot reach them (`openduck serve` on its own
+   * disk): then use StageRows.
+   *
+   * @generated from rpc openduck.v1.ExecutionService.PrepareStagedParts
+   */
+  prepareStagedParts: {
+    methodKind: "unary";
+    input: typeof PrepareStagedPartsRequestSchema;
+    output: typeof PrepareStagedPartsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openduck_v1_execution, 0);

@@ -8,7 +8,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ArrowBatch, Column, Progress, QueryStatistics, ResultKind, StagedRows } from "../../v1/execution_pb.js";
+import type { ArrowBatch, Column, Progress, QueryStatistics, ResultKind, ResultPart, StagedRows } from "../../v1/execution_pb.js";
 import { file_openduck_v1_execution } from "../../v1/execution_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openduck/internal/v1/worker.proto.
  */
 export const file_openduck_internal_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFvcGVuZHVjay9pbnRlcm5hbC92MS93b3JrZXIucHJvdG8SFG9wZW5kdWNrLmludGVybmFsLnYxItgCCg5FeGVjdXRlUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRILCgNzcWwYAiABKAkSEAoIc25hcHNob3QYAyABKAkSEgoKYmF0Y2hfcm93cxgEIAEoDRITCgtiYXRjaF9ieXRlcxgFIAEoDRJECghzZXR0aW5ncxgGIAMoCzIyLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXF1ZXN0LlNldHRpbmdzRW50cnkSGAoQdHJhbnNhY3Rpb25fYmFzZRgHIAEoCRIXCg90cmFuc2FjdGlvbl90aXAYCCABKAkSJwoGc3RhZ2VkGAkgAygLMhcub3BlbmR1Y2sudjEuU3RhZ2VkUm93cxIZChFiZWdpbl90cmFuc2FjdGlvbhgKIAEoCBovCg1TZXR0aW5nc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiywEKD0V4ZWN1dGVSZXNwb25zZRIuCgZoZWFkZXIYASABKAsyHC5vcGVuZHVjay5pbnRlcm5hbC52MS5IZWFkZXJIABIoCgViYXRjaBgCIAEoCzIXLm9wZW5kdWNrLnYxLkFycm93QmF0Y2hIABIpCghwcm9ncmVzcxgDIAEoCzIVLm9wZW5kdWNrLnYxLlByb2dyZXNzSAASKAoDZW5kGAQgASgLMhkub3BlbmR1Y2suaW50ZXJuYWwudjEuRW5kSABCCQoHcGF5bG9hZCLhAQoGSGVhZGVyEhMKC3NuYXBzaG90X2lkGAEgASgJEhYKDnN0YXRlbWVudF90eXBlGAIgASgJEiwKC3Jlc3VsdF9raW5kGAMgASgOMhcub3BlbmR1Y2sudjEuUmVzdWx0S2luZBIkCgdjb2x1bW5zGAQgAygLMhMub3BlbmR1Y2sudjEuQ29sdW1uEhQKDGFycm93X3NjaGVtYRgFIAEoDBINCgV3cml0ZRgGIAEoCBIXCg90cmFuc2FjdGlvbl90aXAYByABKAkSGAoQdHJhbnNhY3Rpb25fYmFzZRgIIAEoCSJOCgNFbmQSFQoNcm93c19hZmZlY3RlZBgBIAEoBBIwCgpzdGF0aXN0aWNzGAIgASgLMhwub3BlbmR1Y2sudjEuUXVlcnlTdGF0aXN0aWNzIlQKDFN0YWdlUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRIRCgl1cGxvYWRfaWQYAiABKAkSDAoEcGFydBgDIAEoDRIRCglhcnJvd19pcGMYBCABKAwiHgoNU3RhZ2VSZXNwb25zZRINCgVieXRlcxgBIAEoBCIeCg9SZWdpc3RlclJlcXVlc3QSCwoDdXJsGAEgASgJIiIKEFJlZ2lzdGVyUmVzcG9uc2USDgoGdHRsX21zGAEgASgNMrsBCg1Xb3JrZXJTZXJ2aWNlElgKB0V4ZWN1dGUSJC5vcGVuZHVjay5pbnRlcm5hbC52MS5FeGVjdXRlUmVxdWVzdBolLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXNwb25zZTABElAKBVN0YWdlEiIub3BlbmR1Y2suaW50ZXJuYWwudjEuU3RhZ2VSZXF1ZXN0GiMub3BlbmR1Y2suaW50ZXJuYWwudjEuU3RhZ2VSZXNwb25zZTJyChVXb3JrZXJSZWdpc3RyeVNlcnZpY2USWQoIUmVnaXN0ZXISJS5vcGVuZHVjay5pbnRlcm5hbC52MS5SZWdpc3RlclJlcXVlc3QaJi5vcGVuZHVjay5pbnRlcm5hbC52MS5SZWdpc3RlclJlc3BvbnNlYgZwcm90bzM", [file_openduck_v1_execution]);
+  fileDesc("CiFvcGVuZHVjay9pbnRlcm5hbC92MS93b3JrZXIucHJvdG8SFG9wZW5kdWNrLmludGVybmFsLnYxIu4CCg5FeGVjdXRlUmVxdWVzdBIQCghkYXRhYmFzZRgBIAEoCRILCgNzcWwYAiABKAkSEAoIc25hcHNob3QYAyABKAkSEgoKYmF0Y2hfcm93cxgEIAEoDRITCgtiYXRjaF9ieXRlcxgFIAEoDRJECghzZXR0aW5ncxgGIAMoCzIyLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXF1ZXN0LlNldHRpbmdzRW50cnkSGAoQdHJhbnNhY3Rpb25fYmFzZRgHIAEoCRIXCg90cmFuc2FjdGlvbl90aXAYCCABKAkSJwoGc3RhZ2VkGAkgAygLMhcub3BlbmR1Y2sudjEuU3RhZ2VkUm93cxIZChFiZWdpbl90cmFuc2FjdGlvbhgKIAEoCBIUCgxyZXN1bHRfcGFydHMYCyABKAgaLwoNU2V0dGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvsBCg9FeGVjdXRlUmVzcG9uc2USLgoGaGVhZGVyGAEgASgLMhwub3BlbmR1Y2suaW50ZXJuYWwudjEuSGVhZGVySAASKAoFYmF0Y2gYAiABKAsyFy5vcGVuZHVjay52MS5BcnJvd0JhdGNoSAASKQoIcHJvZ3Jlc3MYAyABKAsyFS5vcGVuZHVjay52MS5Qcm9ncmVzc0gAEigKA2VuZBgEIAEoCzIZLm9wZW5kdWNrLmludGVybmFsLnYxLkVuZEgAEi4KC3Jlc3VsdF9wYXJ0GAUgASgLMhcub3BlbmR1Y2sudjEuUmVzdWx0UGFydEgAQgkKB3BheWxvYWQi4QEKBkhlYWRlchITCgtzbmFwc2hvdF9pZBgBIAEoCRIWCg5zdGF0ZW1lbnRfdHlwZRgCIAEoCRIsCgtyZXN1bHRfa2luZBgDIAEoDjIXLm9wZW5kdWNrLnYxLlJlc3VsdEtpbmQSJAoHY29sdW1ucxgEIAMoCzITLm9wZW5kdWNrLnYxLkNvbHVtbhIUCgxhcnJvd19zY2hlbWEYBSABKAwSDQoFd3JpdGUYBiABKAgSFwoPdHJhbnNhY3Rpb25fdGlwGAcgASgJEhgKEHRyYW5zYWN0aW9uX2Jhc2UYCCABKAkiTgoDRW5kEhUKDXJvd3NfYWZmZWN0ZWQYASABKAQSMAoKc3RhdGlzdGljcxgCIAEoCzIcLm9wZW5kdWNrLnYxLlF1ZXJ5U3RhdGlzdGljcyJUCgxTdGFnZVJlcXVlc3QSEAoIZGF0YWJhc2UYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJEgwKBHBhcnQYAyABKA0SEQoJYXJyb3dfaXBjGAQgASgMIh4KDVN0YWdlUmVzcG9uc2USDQoFYnl0ZXMYASABKAQiXgoUUHJlc2lnblN0YWdlZFJlcXVlc3QSEAoIZGF0YWJhc2UYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJEhIKCmZpcnN0X3BhcnQYAyABKA0SDQoFY291bnQYBCABKA0iPAoVUHJlc2lnblN0YWdlZFJlc3BvbnNlEgwKBHVybHMYASADKAkSFQoNZXhwaXJlc19pbl9tcxgCIAEoBCIeCg9SZWdpc3RlclJlcXVlc3QSCwoDdXJsGAEgASgJIiIKEFJlZ2lzdGVyUmVzcG9uc2USDgoGdHRsX21zGAEgASgNMqUCCg1Xb3JrZXJTZXJ2aWNlElgKB0V4ZWN1dGUSJC5vcGVuZHVjay5pbnRlcm5hbC52MS5FeGVjdXRlUmVxdWVzdBolLm9wZW5kdWNrLmludGVybmFsLnYxLkV4ZWN1dGVSZXNwb25zZTABElAKBVN0YWdlEiIub3BlbmR1Y2suaW50ZXJuYWwudjEuU3RhZ2VSZXF1ZXN0GiMub3BlbmR1Y2suaW50ZXJuYWwudjEuU3RhZ2VSZXNwb25zZRJoCg1QcmVzaWduU3RhZ2VkEioub3BlbmR1Y2suaW50ZXJuYWwudjEuUHJlc2lnblN0YWdlZFJlcXVlc3QaKy5vcGVuZHVjay5pbnRlcm5hbC52MS5QcmVzaWduU3RhZ2VkUmVzcG9uc2UycgoVV29ya2VyUmVnaXN0cnlTZXJ2aWNlElkKCFJlZ2lzdGVyEiUub3BlbmR1Y2suaW50ZXJuYWwudjEuUmVnaXN0ZXJSZXF1ZXN0GiYub3BlbmR1Y2suaW50ZXJuYWwudjEuUmVnaXN0ZXJSZXNwb25zZWIGcHJvdG8z", [file_openduck_v1_execution]);
 
 /**
  * @generated from message openduck.internal.v1.ExecuteRequest
@@ -87,6 +87,14 @@ export type ExecuteRequest = Message<"openduck.internal.v1.ExecuteRequest"> & {
    * @generated from field: bool begin_transaction = 10;
    */
   beginTransaction: boolean;
+
+  /**
+   * Rows beyond the first few MB leave as result parts: objects written by
+   * the worker, answered with presigned URLs, instead of batches.
+   *
+   * @generated from field: bool result_parts = 11;
+   */
+  resultParts: boolean;
 };
 
 /**
@@ -130,6 +138,12 @@ export type ExecuteResponse = Message<"openduck.internal.v1.ExecuteResponse"> & 
      */
     value: End;
     case: "end";
+  } | {
+    /**
+     * @generated from field: openduck.v1.ResultPart result_part = 5;
+     */
+    value: ResultPart;
+    case: "resultPart";
   } | { case: undefined; value?: undefined };
 };
 
@@ -280,6 +294,63 @@ export const StageResponseSchema: GenMessage<StageResponse> = /*@__PURE__*/
   messageDesc(file_openduck_internal_v1_worker, 5);
 
 /**
+ * The fields of openduck.v1.PrepareStagedPartsRequest, validated by the
+ * gateway.
+ *
+ * @generated from message openduck.internal.v1.PresignStagedRequest
+ */
+export type PresignStagedRequest = Message<"openduck.internal.v1.PresignStagedRequest"> & {
+  /**
+   * @generated from field: string database = 1;
+   */
+  database: string;
+
+  /**
+   * @generated from field: string upload_id = 2;
+   */
+  uploadId: string;
+
+  /**
+   * @generated from field: uint32 first_part = 3;
+   */
+  firstPart: number;
+
+  /**
+   * @generated from field: uint32 count = 4;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message openduck.internal.v1.PresignStagedRequest.
+ * Use `create(PresignStagedRequestSchema)` to create a new message.
+ */
+export const PresignStagedRequestSchema: GenMessage<PresignStagedRequest> = /*@__PURE__*/
+  messageDesc(file_openduck_internal_v1_worker, 6);
+
+/**
+ * @generated from message openduck.internal.v1.PresignStagedResponse
+ */
+export type PresignStagedResponse = Message<"openduck.internal.v1.PresignStagedResponse"> & {
+  /**
+   * @generated from field: repeated string urls = 1;
+   */
+  urls: string[];
+
+  /**
+   * @generated from field: uint64 expires_in_ms = 2;
+   */
+  expiresInMs: bigint;
+};
+
+/**
+ * Describes the message openduck.internal.v1.PresignStagedResponse.
+ * Use `create(PresignStagedResponseSchema)` to create a new message.
+ */
+export const PresignStagedResponseSchema: GenMessage<PresignStagedResponse> = /*@__PURE__*/
+  messageDesc(file_openduck_internal_v1_worker, 7);
+
+/**
  * @generated from message openduck.internal.v1.RegisterRequest
  */
 export type RegisterRequest = Message<"openduck.internal.v1.RegisterRequest"> & {
@@ -296,7 +367,7 @@ export type RegisterRequest = Message<"openduck.internal.v1.RegisterRequest"> & 
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
 export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/
-  messageDesc(file_openduck_internal_v1_worker, 6);
+  messageDesc(file_openduck_internal_v1_worker, 8);
 
 /**
  * @generated from message openduck.internal.v1.RegisterResponse
@@ -315,7 +386,7 @@ export type RegisterResponse = Message<"openduck.internal.v1.RegisterResponse"> 
  * Use `create(RegisterResponseSchema)` to create a new message.
  */
 export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/
-  messageDesc(file_openduck_internal_v1_worker, 7);
+  messageDesc(file_openduck_internal_v1_worker, 9);
 
 /**
  * Served by a worker: runs SQL over DuckDB and streams the result.
@@ -340,6 +411,16 @@ export const WorkerService: GenService<{
     methodKind: "unary";
     input: typeof StageRequestSchema;
     output: typeof StageResponseSchema;
+  },
+  /**
+   * Presigned URLs for staged parts (see openduck.v1.PrepareStagedParts).
+   *
+   * @generated from rpc openduck.internal.v1.WorkerService.PresignStaged
+   */
+  presignStaged: {
+    methodKind: "unary";
+    input: typeof PresignStagedRequestSchema;
+    output: typeof PresignStagedResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openduck_internal_v1_worker, 0);
