@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { VisibleError } from "../.sst/platform/src/components/error";
 import openduck from "../packages/openduck/package.json" with { type: "json" };
 
 /**
@@ -18,7 +17,8 @@ import openduck from "../packages/openduck/package.json" with { type: "json" };
 export function functionBundle(name: "gateway" | "worker"): { bundle: string; handler: string } {
   const bundle = join($cli.paths.root, "functions", "dist", name);
   if (!existsSync(join(bundle, `${name}.mjs`))) {
-    throw new VisibleError(
+    // A plain Error: sst.config.ts is built before `sst install` has put SST's own error classes in place.
+    throw new Error(
       `functions/dist/${name}/${name}.mjs not found: run \`npm run build:functions\` (after \`npm run build:extension\`) before deploying`,
     );
   }

@@ -20,7 +20,9 @@ const workerFunction = "openduck-test-worker";
  * Lambda's Invoke API (emulated), as the deployed gateway does.
  */
 export async function startServerlessGateway(worker: Worker, token: string): Promise<ServerlessGateway> {
-  const invokeApi = await startLambdaInvokeApi({ [workerFunction]: createWorkerHandler(worker) });
+  const invokeApi = await startLambdaInvokeApi({
+    [workerFunction]: createWorkerHandler(worker, async () => {}),
+  });
   const lambda = new LambdaClient({
     endpoint: invokeApi.url,
     region: "us-east-1",

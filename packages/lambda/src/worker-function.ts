@@ -65,5 +65,5 @@ export async function startWorkerFunction(settings: WorkerFunctionSettings): Pro
   console.log(
     `openduck worker started in ${Math.round(startup.metadata + startup.duckdb)} ms (metadata ${Math.round(startup.metadata)} ms, DuckDB and the extension ${Math.round(startup.duckdb)} ms)`,
   );
-  return createWorkerHandler(worker);
+  return createWorkerHandler(worker, () => store.settled());
 }

@@ -13,8 +13,10 @@ export type StreamingHandler = (event: unknown, responseStream: Writable) => Pro
  * The worker function's handler: one invocation is one WorkerService call
  * (see invocation.ts), answered as Connect envelopes on the response stream,
  * with the worker's backpressure. When the gateway goes away, the query stops.
+ * `settle` runs after the answer, before the invocation ends (e.g. a
+ * compaction a commit started).
  */
-export function createWorkerHandler(worker: Worker): StreamingHandler {
+export function createWorkerHandler(worker: Worker, settle: () => Promise<void>): StreamingHandler {
   return async (event, responseStream) => {
     const stop = new AbortController();
     const gone = () => stop.abort(new Error("the gateway stopped reading the answer"));
@@ -44,5 +46,7 @@ export function createWorkerHandler(worker: Worker): StreamingHandler {
       responseStream.off("error", gone);
     }
     if (!stop.signal.aborted) responseStream.end(endFrame(failure));
+    // The answer is out; what the call started in the background finishes before Lambda freezes the instance.
+    await settle();
   };
 }

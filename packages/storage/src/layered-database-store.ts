@@ -451,8 +451,17 @@ export class LayeredDatabaseStore implements DatabaseStore {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Waits for work a commit started in the background (a compaction). A
+   * serverless worker waits for it before its invocation ends, since the
+   * instance is frozen between invocations.
+   */
+  async settled(): Promise<void> {
     await Promise.all(this.#compacting.values());
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
     await this.#sql.close();
   }
 
