@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Client } from "@connectrpc/connect";
+import { type Client, Code, type ConnectError } from "@connectrpc/connect";
 import type { ExecutionService, QueryStatistics, ResultPart } from "@openduck/protocol";
 import { tableFromIPC } from "apache-arrow";
+import { OpenDuckClient } from "openduck";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionClient, type GatewayInstance, startGatewayInstance } from "./support/gateway-instances.js";
 import { LAMBDA_PAYLOAD_LIMIT } from "./support/lambda-emulator.js";
@@ -229,5 +230,34 @@ describe("result parts", () => {
     await expectLargeAsParts(streamed);
     // ExecuteQuery's invocation stopped after its first batches; StreamResults' carried URLs, not rows.
     expect(serverless.invokeApi.traffic.largestResponse).toBeLessThan(LAMBDA_PAYLOAD_LIMIT);
+  });
+
+  it("are fetched by OpenDuckClient, whose table holds every row in order", async () => {
+    const before = serverless.invokeApi.traffic.responseBytes;
+    const table = await new OpenDuckClient({ endpoint: serverless.url, token }).table("mydb", large);
+    expect(table.numRows).toBe(largeRows);
+    const ids = table.getChild("id");
+    expect([ids?.get(0), ids?.get(largeRows - 1)]).toEqual([0n, BigInt(largeRows - 1)]);
+    expect(table.getChild("digest")?.get(12345)).toBe(createHash("md5").update("12345").digest("hex"));
+    // The rows came from the object store: the worker function answered with little more than URLs.
+    expect(serverless.invokeApi.traffic.responseBytes - before).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it("that expired fail the query in OpenDuckClient, without showing their signature", async () => {
+    // The object store refuses the part (as S3 does once a URL expired); every other request goes through.
+    const refusing: typeof fetch = (input, init) =>
+      String(input instanceof Request ? input.url : input).includes("X-Amz-Signature=")
+        ? Promise.resolve(new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 }))
+        : fetch(input, init);
+    const client = new OpenDuckClient({ endpoint: serverless.url, token, fetch: refusing });
+    const error = await client.table("mydb", large).then(
+      () => undefined,
+      (failure: unknown) => failure as ConnectError,
+    );
+    expect(error?.code).toBe(Code.Unavailable);
+    expect(error?.rawMessage).toMatch(
+      /^could not fetch a result part from http:\/\/127\.0\.0\.1:\d+\/.*results\/\S+: HTTP 403$/,
+    );
+    expect(error?.rawMessage).not.toContain("X-Amz");
   });
 });

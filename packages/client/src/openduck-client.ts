@@ -1,5 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import {
   abortableFetch,
@@ -42,8 +49,10 @@ export interface QueryOptions {
  */
 export class OpenDuckClient {
   readonly #client: Client<typeof ExecutionService>;
+  readonly #fetch: typeof globalThis.fetch;
 
   constructor(options: OpenDuckClientOptions) {
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     const authorize: Interceptor = (next) => (request) => {
       request.header.set("authorization", `Bearer ${options.token}`);
       return next(request);
@@ -51,7 +60,7 @@ export class OpenDuckClient {
     const transportOptions = {
       baseUrl: options.endpoint,
       interceptors: [authorize],
-      fetch: abortableFetch(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+      fetch: abortableFetch(this.#fetch),
     };
     const transport: Transport =
       options.protocol === "grpc-web"
@@ -127,7 +136,11 @@ export class OpenDuckClient {
       if (first.statistics) options.onStatistics?.(first.statistics);
       return;
     }
-    const stream = this.#client.streamResults({ handle: first.handle }, signal ? { signal } : {});
+    // A serverless service sends large results as parts to fetch from the object store, not through itself.
+    const stream = this.#client.streamResults(
+      { handle: first.handle, acceptResultUrls: true },
+      signal ? { signal } : {},
+    );
     for await (const { payload } of stream) {
       switch (payload.case) {
         case "arrowSchema":
@@ -135,6 +148,9 @@ export class OpenDuckClient {
           break;
         case "batch":
           yield aligned(payload.value.ipc);
+          break;
+        case "resultPart":
+          yield await fetchResultPart(this.#fetch, payload.value.url, signal);
           break;
         case "progress":
           options.onProgress?.(payload.value);
@@ -145,6 +161,33 @@ export class OpenDuckClient {
       }
     }
   }
+}
+
+/** The rows of a result part (encapsulated IPC messages), from its presigned URL: no credentials of ours go along. */
+async function fetchResultPart(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  // The query string is the URL's signature, a credential for a while: errors name the object only.
+  const object = url.split("?")[0];
+  let response: Response;
+  try {
+    response = await fetch(url, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ConnectError(
+      `could not fetch a result part from ${object}: ${(error as Error).message}`,
+      Code.Unavailable,
+    );
+  }
+  if (!response.ok) {
+    throw new ConnectError(
+      `could not fetch a result part from ${object}: HTTP ${response.status}`,
+      Code.Unavailable,
+    );
+  }
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /**
