@@ -3,13 +3,13 @@
 // with the extension loaded) and answers one SELECT 1. Prints {"loadMs", "answerMs"} as JSON.
 //   node bench/.build/lambda-cold-start.mjs worker|gateway BUNDLES_DIRECTORY DATABASE
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { LambdaWorker } from "@openduck/lambda";
 import { ExecuteRequestSchema } from "@openduck/protocol";
 import { executionClient } from "../test/support/gateway-instances.js";
 import {
+  inProcessInvoker,
   installAwsLambdaGlobal,
   type StreamingLambdaHandler,
   startFunctionUrl,
@@ -24,20 +24,7 @@ const { handler }: { handler: StreamingLambdaHandler } = await import(
 const loaded = performance.now();
 let rows = 0n;
 if (role === "worker") {
-  // The gateway's side of an invocation, with the handler called directly.
-  const worker = new LambdaWorker({
-    async *invoke(payload) {
-      const chunks: Uint8Array[] = [];
-      const stream = new Writable({
-        write(chunk, _encoding, done) {
-          chunks.push(chunk);
-          done();
-        },
-      });
-      await handler(JSON.parse(payload), stream, {});
-      yield* chunks;
-    },
-  });
+  const worker = new LambdaWorker(inProcessInvoker(handler));
   const request = create(ExecuteRequestSchema, { database, sql: "SELECT 1" });
   for await (const message of worker.execute(request, new AbortController().signal)) {
     if (message.payload.case === "batch") rows += message.payload.value.rowCount;

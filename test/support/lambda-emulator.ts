@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import type { FunctionInvoker } from "@openduck/lambda";
 import { EventStreamCodec } from "@smithy/core/event-streams";
 
 /**
@@ -105,6 +106,28 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 function sinkTo(response: ServerResponse): (chunk: Uint8Array) => Promise<void> {
   return async (chunk) => {
     if (!response.write(chunk)) await new Promise((resolve) => response.once("drain", resolve));
+  };
+}
+
+/**
+ * Invokes `handler` in this process, without HTTP: the gateway's side of an
+ * invocation, answered with everything the handler wrote once it returned.
+ * `onAnswered` runs when the handler ends its response stream.
+ */
+export function inProcessInvoker(handler: StreamingLambdaHandler, onAnswered?: () => void): FunctionInvoker {
+  return {
+    async *invoke(payload) {
+      const chunks: Uint8Array[] = [];
+      const stream = new Writable({
+        write(chunk, _encoding, done) {
+          chunks.push(chunk);
+          done();
+        },
+      });
+      if (onAnswered) stream.once("finish", onAnswered);
+      await handler(JSON.parse(payload), stream, lambdaContext("in-process"));
+      yield* chunks;
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   StageResponseSchema,
 } from "@openduck/protocol";
 import { expect, it } from "vitest";
+import { inProcessInvoker } from "../../../test/support/lambda-emulator.js";
 import { LambdaWorker } from "./lambda-worker.js";
 import { createWorkerHandler } from "./worker-handler.js";
 
@@ -34,20 +35,7 @@ function through(worker: Worker, events: string[]): LambdaWorker {
     await new Promise((resolve) => setTimeout(resolve, 20));
     events.push("settled");
   });
-  return new LambdaWorker({
-    async *invoke(payload) {
-      const chunks: Uint8Array[] = [];
-      const stream = new Writable({
-        write(chunk, _encoding, done) {
-          chunks.push(chunk);
-          done();
-        },
-      });
-      stream.once("finish", () => events.push("answered"));
-      await handler(JSON.parse(payload), stream);
-      yield* chunks;
-    },
-  });
+  return new LambdaWorker(inProcessInvoker(handler, () => events.push("answered")));
 }
 
 const batch = (rows: bigint) =>
