@@ -14,7 +14,7 @@ import { type BackendServers, type TestStorage, testStorage } from "./storage-ba
 
 const run = promisify(execFile);
 const repository = fileURLToPath(new URL("../..", import.meta.url));
-export const workerFunctionName = "openduck-test-Worker";
+const workerFunctionName = "openduck-test-Worker";
 
 /**
  * The serverless deployment, without AWS: the very bundles `sst deploy`

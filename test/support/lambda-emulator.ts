@@ -166,7 +166,7 @@ export async function startFunctionUrl(handler: StreamingLambdaHandler): Promise
     if (body.byteLength > LAMBDA_PAYLOAD_LIMIT) {
       response
         .writeHead(413, { "content-type": "application/json" })
-        .end('{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}');
+        .end(JSON.stringify({ Message: `Request must be smaller than ${LAMBDA_PAYLOAD_LIMIT} bytes` }));
       return;
     }
     let sent = 0;

@@ -47,46 +47,36 @@ static RemoteError StatusError(const char *action, const std::string &url, long 
 ObjectClient::ObjectClient() : http("") {
 }
 
-std::string ObjectClient::Get(const std::string &url, const std::function<bool()> &interrupted) {
-	std::string body;
-	HttpResponse response;
-	try {
-		response = http.Send(
-		    "GET", url, {{"User-Agent", "openduck-cpp"}}, "",
-		    [&](const HttpResponse &head, const char *data, size_t size) {
-			    if (head.status == 200) {
-				    body.append(data, size);
-			    } else if (body.size() < MAX_ERROR_BODY) {
-				    body.append(data, std::min(size, MAX_ERROR_BODY - body.size()));
-			    }
-		    },
-		    interrupted);
-	} catch (HttpError &error) {
-		throw TransferError("fetch a result part from", url, error);
-	}
-	if (response.status != 200) {
-		throw StatusError("fetch a result part from", url, response.status, body);
-	}
-	return body;
-}
-
-void ObjectClient::Put(const std::string &url, const std::string &body, const std::function<bool()> &interrupted) {
+std::string ObjectClient::Transfer(const char *method, const std::string &url, const HttpHeaders &headers,
+                                   const std::string &body, const char *action,
+                                   const std::function<bool()> &interrupted) {
 	std::string answer;
 	HttpResponse response;
 	try {
 		response = http.Send(
-		    "PUT", url, {{"Content-Type", "application/vnd.apache.arrow.stream"}, {"User-Agent", "openduck-cpp"}},
-		    body,
-		    [&](const HttpResponse &, const char *data, size_t size) {
-			    answer.append(data, std::min(size, MAX_ERROR_BODY - std::min(answer.size(), MAX_ERROR_BODY)));
+		    method, url, headers, body,
+		    [&](const HttpResponse &head, const char *data, size_t size) {
+			    // A success's body whole; of an error's (S3's XML document) only the start.
+			    auto room = head.status == 200 ? size : MAX_ERROR_BODY - std::min(answer.size(), MAX_ERROR_BODY);
+			    answer.append(data, std::min(size, room));
 		    },
 		    interrupted);
 	} catch (HttpError &error) {
-		throw TransferError("upload a staged part to", url, error);
+		throw TransferError(action, url, error);
 	}
 	if (response.status != 200) {
-		throw StatusError("upload a staged part to", url, response.status, answer);
+		throw StatusError(action, url, response.status, answer);
 	}
+	return answer;
+}
+
+std::string ObjectClient::Get(const std::string &url, const std::function<bool()> &interrupted) {
+	return Transfer("GET", url, {{"User-Agent", "openduck-cpp"}}, "", "fetch a result part from", interrupted);
+}
+
+void ObjectClient::Put(const std::string &url, const std::string &body, const std::function<bool()> &interrupted) {
+	Transfer("PUT", url, {{"Content-Type", "application/vnd.apache.arrow.stream"}, {"User-Agent", "openduck-cpp"}},
+	         body, "upload a staged part to", interrupted);
 }
 
 } // namespace openduck

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Worker } from "@openduck/engine";
@@ -183,13 +182,8 @@ export function executionService(options: ExecutionServiceOptions): ServiceImpl<
       response.arrowBatches = concat(batches, bytes);
       response.rowCount = rows;
     } else {
-      const run = paused && suspended.keeps ? randomUUID() : "";
-      if (run !== "") suspended.keep(run, { received, rest, stop });
-      else if (paused) {
-        // Nothing is kept between calls (a serverless gateway): StreamResults runs the read again from its handle.
-        stop.abort();
-        rest.return?.().catch(() => {});
-      }
+      // Where the read is not kept, StreamResults runs it again from its handle.
+      const run = paused ? suspended.keep({ received, rest, stop }) : "";
       response.handle = handles.issue(
         {
           database: request.database,

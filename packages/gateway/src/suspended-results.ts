@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { ExecuteResponse } from "@openduck/protocol";
 
 /** A read that outgrew ExecuteQuery's inline limit, paused where it stopped. */
@@ -26,14 +27,25 @@ export class SuspendedResults {
     this.#capacity = capacity;
   }
 
-  keep(id: string, result: SuspendedResult): void {
+  /**
+   * Keeps `result` running for a StreamResults and returns the id it is kept
+   * under; with a `ttlMs` of 0 (a serverless gateway, whose instance freezes
+   * between calls) stops it at once and returns "".
+   */
+  keep(result: SuspendedResult): string {
+    if (this.#ttlMs === 0) {
+      stop(result, "results are not kept between calls here");
+      return "";
+    }
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#drop(oldest);
     }
+    const id = randomUUID();
     const timer = setTimeout(() => this.#drop(id), this.#ttlMs);
     timer.unref();
     this.#entries.set(id, { result, timer });
+    return id;
   }
 
   /** The result kept under `id`, which is no longer kept. */
@@ -45,20 +57,18 @@ export class SuspendedResults {
     return entry.result;
   }
 
-  /** False when `ttlMs` is 0: nothing is kept, as on a serverless gateway, whose instance freezes between calls. */
-  get keeps(): boolean {
-    return this.#ttlMs > 0;
-  }
-
   get size(): number {
     return this.#entries.size;
   }
 
   #drop(id: string): void {
     const result = this.take(id);
-    if (result === undefined) return;
-    result.stop.abort(new Error("the query's handle was not streamed in time"));
-    // Let the worker's generator run its cleanup (release the snapshot and connection).
-    result.rest.return?.().catch(() => {});
+    if (result !== undefined) stop(result, "the query's handle was not streamed in time");
   }
+}
+
+function stop(result: SuspendedResult, reason: string): void {
+  result.stop.abort(new Error(reason));
+  // Let the worker's generator run its cleanup (release the snapshot and connection).
+  result.rest.return?.().catch(() => {});
 }

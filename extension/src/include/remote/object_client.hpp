@@ -29,6 +29,11 @@ public:
 	void Put(const std::string &url, const std::string &body, const std::function<bool()> &interrupted = {});
 
 private:
+	//! Sends the request; returns the body of a 200 answer, throws RemoteError for anything else. `action` says what
+	//! the transfer was for, in errors ("fetch a result part from").
+	std::string Transfer(const char *method, const std::string &url, const HttpHeaders &headers,
+	                     const std::string &body, const char *action, const std::function<bool()> &interrupted);
+
 	HttpClient http;
 };
 
